@@ -1,0 +1,122 @@
+-- The current version of each unit × indicator × period: among the observations of
+-- submissions that were not rejected, an actual beats an estimate, then the later
+-- report_date, then the later received_at, then the greater submission_id.
+
+with observations as (
+    select
+        submission_id,
+        unit_key,
+        indicator_code,
+        period_code,
+        value,
+        qualifier,
+        denominator,
+        is_estimate,
+        target_text,
+        target_low,
+        target_high,
+        target_direction,
+        is_target_per_year,
+        original_text,
+        quality_status,
+        quality_notes,
+        source_file,
+        file_sha256,
+        source_sheet,
+        source_cell,
+        source_row
+    from {{ ref('stg_raw__observations') }}
+),
+
+submissions as (
+    select
+        submission_id,
+        report_date,
+        received_at,
+        status
+    from {{ ref('int_submissions__status') }}
+    where status <> 'rejected'
+),
+
+catalog as (
+    select
+        indicator_code,
+        higher_is_better
+    from {{ ref('stg_seeds__indicator_catalog') }}
+),
+
+ranked as (
+    select
+        observations.submission_id,
+        observations.unit_key,
+        observations.indicator_code,
+        observations.period_code,
+        observations.value,
+        observations.qualifier,
+        observations.denominator,
+        observations.is_estimate,
+        observations.target_text,
+        observations.target_low,
+        observations.target_high,
+        observations.target_direction,
+        observations.is_target_per_year,
+        observations.original_text,
+        observations.quality_status,
+        observations.quality_notes,
+        observations.source_file,
+        observations.file_sha256,
+        observations.source_sheet,
+        observations.source_cell,
+        observations.source_row,
+        submissions.report_date,
+        submissions.received_at,
+        submissions.status as submission_status,
+        catalog.higher_is_better,
+        count(*) over (
+            partition by observations.unit_key, observations.indicator_code, observations.period_code
+        ) as n_versions,
+        row_number() over (
+            partition by observations.unit_key, observations.indicator_code, observations.period_code
+            order by
+                observations.is_estimate asc,
+                submissions.report_date desc nulls last,
+                submissions.received_at desc,
+                observations.submission_id desc,
+                observations.source_row desc
+        ) as version_rank
+    from observations
+    inner join submissions
+        on observations.submission_id = submissions.submission_id
+    left join catalog
+        on observations.indicator_code = catalog.indicator_code
+)
+
+select
+    unit_key,
+    indicator_code,
+    period_code,
+    value,
+    qualifier,
+    denominator,
+    is_estimate,
+    target_text,
+    target_low,
+    target_high,
+    target_direction,
+    is_target_per_year,
+    {{ target_value('target_low', 'target_high', 'target_direction', 'higher_is_better') }} as target_value,
+    original_text,
+    quality_status,
+    quality_notes,
+    submission_id,
+    submission_status,
+    report_date,
+    received_at,
+    source_file,
+    file_sha256,
+    source_sheet,
+    source_cell,
+    source_row,
+    n_versions
+from ranked
+where version_rank = 1

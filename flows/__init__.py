@@ -1,0 +1,1 @@
+"""chitieu: ward indicator submissions to a published DuckDB warehouse."""

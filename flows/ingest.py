@@ -1,0 +1,1016 @@
+"""Reading submitted workbooks and turning their indicator tables into observations.
+
+Two steps, kept apart so each can be tested and extended on its own:
+
+1. :func:`read_workbook` opens a file (xlsx/xlsm/xls/ods with python-calamine, csv
+   with the standard library) into :class:`SheetGrid` objects whose ``rows[r][c]`` is
+   the real Excel cell ``(r + 1, c + 1)``. A file that cannot be read raises
+   :class:`UnreadableFile` with a reason a clerk can act on, in Vietnamese and English.
+2. :func:`parse_sheet` finds the metadata block, the (one- or two-row) header and the
+   data rows of one grid, and returns a :class:`ParsedSheet`: one
+   :class:`Observation` per value cell, :class:`UnmappedRow` for rows matching no
+   indicator, and :class:`CellIssue` for cells that could not be read.
+
+Column roles come from :data:`HEADER_PATTERNS` and metadata labels from
+:data:`METADATA_LABELS`; new layouts are supported by extending those tables.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from xml.etree import ElementTree
+
+import python_calamine
+
+from flows.catalog import Catalog, Indicator
+from flows.periods import parse_period, parse_report_date, parse_term, parse_year_header
+from flows.textnorm import fold, fold_words, normalize_text
+from flows.values import (
+    CELL_ERROR_TEXTS,
+    NO_CACHED_VALUE,
+    ParsedTarget,
+    ParsedValue,
+    original_text_of,
+    parse_target,
+    parse_value,
+)
+
+SPREADSHEET_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
+SUPPORTED_EXTENSIONS = SPREADSHEET_EXTENSIONS | {".csv"}
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# An encrypted OOXML file is an OLE container holding a stream with this name.
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+# The header is looked for in the first rows only: a title and metadata block is short.
+MAX_HEADER_SEARCH_ROWS = 60
+
+
+# ------------------------------------------------------------------ errors
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be read as a workbook; the reason is bilingual, Vietnamese first."""
+
+    def __init__(self, reason_vi: str, reason_en: str) -> None:
+        super().__init__(f"{reason_vi} / {reason_en}")
+        self.reason_vi = reason_vi
+        self.reason_en = reason_en
+
+    @property
+    def reason(self) -> str:
+        """Both languages in one text, Vietnamese first."""
+        return f"{self.reason_vi} / {self.reason_en}"
+
+
+def _damaged() -> UnreadableFile:
+    return UnreadableFile(
+        "Tệp bị hỏng hoặc không phải bảng tính Excel; hãy lưu lại bằng Excel (.xlsx) và gửi lại.",
+        "The file is damaged or not an Excel workbook; save it again as .xlsx and resend.",
+    )
+
+
+def _password_protected() -> UnreadableFile:
+    return UnreadableFile(
+        "Tệp được đặt mật khẩu; hãy gỡ mật khẩu (File > Info > Protect Workbook) rồi gửi lại.",
+        "The file is password-protected; remove the password (File > Info > Protect "
+        "Workbook) and resend.",
+    )
+
+
+def _empty_workbook() -> UnreadableFile:
+    return UnreadableFile(
+        "Tệp không có dữ liệu (bảng tính trống); hãy kiểm tra lại tệp đính kèm và gửi lại.",
+        "The file holds no data (empty workbook); check the attachment and resend.",
+    )
+
+
+def _unsupported_extension(extension: str) -> UnreadableFile:
+    shown = extension or "(không có đuôi)"
+    return UnreadableFile(
+        f"Loại tệp {shown} không được hỗ trợ; hãy gửi tệp Excel (.xlsx, .xls), .ods hoặc .csv.",
+        f"File type {extension or '(none)'} is not supported; send an Excel (.xlsx, .xls), "
+        ".ods or .csv file.",
+    )
+
+
+# ------------------------------------------------------------------ reading
+
+
+@dataclass
+class SheetGrid:
+    """One sheet's cells; ``rows[r][c]`` is the real cell at row ``r + 1``, column ``c + 1``.
+
+    Empty cells are None; rows may have different lengths.
+    """
+
+    name: str
+    index: int
+    visible: bool
+    rows: list[list]
+
+    def cell(self, row_idx: int, col_idx: int) -> object:
+        """The cell value, None outside the data or when empty."""
+        if row_idx >= len(self.rows) or col_idx >= len(self.rows[row_idx]):
+            return None
+        return self.rows[row_idx][col_idx]
+
+    def is_empty(self) -> bool:
+        """True when no cell holds anything."""
+        return not any(cell is not None for row in self.rows for cell in row)
+
+
+def read_workbook(path: Path | str) -> list[SheetGrid]:
+    """Every sheet of a workbook or CSV file, in workbook order.
+
+    Raises :class:`UnreadableFile` for an unsupported extension, a damaged or
+    non-spreadsheet file, a password-protected workbook, or one without any data.
+    """
+    path = Path(path)
+    extension = path.suffix.lower()
+    if extension not in SUPPORTED_EXTENSIONS:
+        raise _unsupported_extension(extension)
+    data = path.read_bytes()
+    if not data.strip():
+        raise _empty_workbook()
+    grids = _read_csv(data, path.stem) if extension == ".csv" else _read_spreadsheet(data)
+    if not grids or all(grid.is_empty() for grid in grids):
+        raise _empty_workbook()
+    return grids
+
+
+def _read_spreadsheet(data: bytes) -> list[SheetGrid]:
+    if data.startswith(_OLE_MAGIC) and _ENCRYPTED_PACKAGE in data:
+        raise _password_protected()
+    try:
+        # from_filelike sniffs the content, so an .xls saved under .xlsx still opens.
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except python_calamine.PasswordError as error:
+        raise _password_protected() from error
+    except Exception as error:  # calamine raises several unrelated types for bad bytes
+        raise _damaged() from error
+    error_cells = _xlsx_formula_problems(data) if data.startswith(_ZIP_MAGIC) else {}
+    grids = []
+    for index, metadata in enumerate(workbook.sheets_metadata):
+        if metadata.typ != python_calamine.SheetTypeEnum.WorkSheet:
+            continue
+        try:
+            sheet = workbook.get_sheet_by_index(index)
+            rows = _calamine_rows(sheet)
+        except Exception as error:
+            raise _damaged() from error
+        _overlay(rows, error_cells.get(metadata.name, {}))
+        visible = metadata.visible == python_calamine.SheetVisibleEnum.Visible
+        grids.append(SheetGrid(metadata.name, index, visible, rows))
+    return grids
+
+
+def _calamine_rows(sheet: python_calamine.CalamineSheet) -> list[list]:
+    """The sheet's cells padded so that indices are real addresses (calamine trims the margin)."""
+    start = sheet.start
+    if start is None:
+        return []
+    first_row, first_col = start
+    data = sheet.to_python(skip_empty_area=True)
+    rows: list[list] = [[] for _ in range(first_row)]
+    for row in data:
+        rows.append([None] * first_col + [_empty_to_none(cell) for cell in row])
+    return rows
+
+
+def _empty_to_none(cell: object) -> object:
+    return None if isinstance(cell, str) and cell == "" else cell
+
+
+def _overlay(rows: list[list], cells: dict[tuple[int, int], str]) -> None:
+    """Write error texts into cells calamine read as empty."""
+    for (row_idx, col_idx), text in cells.items():
+        while len(rows) <= row_idx:
+            rows.append([])
+        row = rows[row_idx]
+        if len(row) <= col_idx:
+            row.extend([None] * (col_idx + 1 - len(row)))
+        if row[col_idx] is None:
+            row[col_idx] = text
+
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _xlsx_formula_problems(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Error cells (``#REF!``) and formulas without a saved result, per sheet name.
+
+    calamine reads both as empty cells; the spec wants them reported with their
+    address, so they are read from the sheet XML directly. Best effort: any
+    surprise in the package gives no extra cells rather than a failure.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            return {
+                name: _sheet_formula_problems(package.read(part))
+                for name, part in _xlsx_sheet_parts(package).items()
+            }
+    except Exception:
+        return {}
+
+
+def _xlsx_sheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
+    workbook = ElementTree.fromstring(package.read("xl/workbook.xml"))
+    relations = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+    targets = {
+        rel.get("Id"): rel.get("Target", "") for rel in relations.iter(f"{_NS_PKG_REL}Relationship")
+    }
+    parts = {}
+    for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
+        target = targets.get(sheet.get(f"{_NS_REL}id"), "")
+        parts[sheet.get("name", "")] = (
+            target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        )
+    return parts
+
+
+def _sheet_formula_problems(xml: bytes) -> dict[tuple[int, int], str]:
+    problems = {}
+    for cell in ElementTree.fromstring(xml).iter(f"{_NS_MAIN}c"):
+        value = cell.find(f"{_NS_MAIN}v")
+        value_text = value.text if value is not None else None
+        if cell.get("t") == "e" and value_text:
+            text = value_text
+        elif cell.find(f"{_NS_MAIN}f") is not None and not value_text:
+            text = NO_CACHED_VALUE
+        else:
+            continue
+        position = _parse_cell_ref(cell.get("r", ""))
+        if position is not None:
+            problems[position] = text
+    return problems
+
+
+def _parse_cell_ref(ref: str) -> tuple[int, int] | None:
+    match = _CELL_REF.match(ref)
+    if match is None:
+        return None
+    col_idx = 0
+    for letter in match.group(1):
+        col_idx = col_idx * 26 + (ord(letter) - ord("A") + 1)
+    return int(match.group(2)) - 1, col_idx - 1
+
+
+def _read_csv(data: bytes, name: str) -> list[SheetGrid]:
+    text = _decode_csv(data)
+    delimiter = _csv_delimiter(text)
+    rows = [
+        [cell if cell.strip() else None for cell in row]
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter)
+    ]
+    return [SheetGrid(name, 0, True, rows)]
+
+
+def _decode_csv(data: bytes) -> str:
+    """CSV text from UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1258."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data.decode("utf-8-sig")
+    if b"\x00" in data[:4096]:
+        raise _damaged()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1258", errors="replace")
+
+
+def _csv_delimiter(text: str) -> str:
+    """``;`` (Vietnamese-locale Excel) or ``,``, whichever splits the first lines more."""
+    sample = "\n".join(text.splitlines()[:30])
+    return ";" if sample.count(";") > sample.count(",") else ","
+
+
+def cell_address(row_idx: int, col_idx: int) -> str:
+    """The A1 address of a 0-based (row, column): ``cell_address(11, 5) == 'F12'``."""
+    letters = ""
+    number = col_idx + 1
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return f"{letters}{row_idx + 1}"
+
+
+# ------------------------------------------------------------------ parsed results
+
+
+@dataclass
+class Observation:
+    """One value cell of an indicator row, with the row's target and its provenance."""
+
+    indicator_code: str
+    period_code: str
+    value: float | None
+    qualifier: str
+    denominator: float | None
+    is_estimate: bool
+    target_text: str | None
+    target_low: float | None
+    target_high: float | None
+    target_direction: str | None
+    target_per_year: bool | None
+    original_text: str
+    source_cell: str
+    source_row: int
+    note: str | None = None
+    stated_percent: float | None = None
+
+
+@dataclass
+class UnmappedRow:
+    """A table row that matched no catalog indicator; kept for a curator to add an alias."""
+
+    source_row: int
+    code_text: str | None
+    name_text: str | None
+    unit_text: str | None
+    values_text: str
+
+
+@dataclass
+class CellIssue:
+    """A problem with one cell (or the sheet, when ``source_cell`` is None)."""
+
+    severity: str
+    rule: str
+    source_cell: str | None
+    indicator_code: str | None
+    period_code: str | None
+    message_vi: str
+    message_en: str
+
+    @property
+    def message(self) -> str:
+        """Both languages, Vietnamese first."""
+        return f"{self.message_vi} / {self.message_en}"
+
+
+@dataclass
+class ParsedSheet:
+    """Everything read from one sheet holding an indicator table."""
+
+    sheet_name: str
+    sheet_index: int
+    metadata: dict[str, str]
+    unit_code: str | None
+    unit_name: str | None
+    district_name: str | None
+    province_name: str | None
+    period_code: str | None
+    term_code: str | None
+    report_date: date | None
+    observations: list[Observation] = field(default_factory=list)
+    unmapped_rows: list[UnmappedRow] = field(default_factory=list)
+    cell_issues: list[CellIssue] = field(default_factory=list)
+    header_row: int | None = None
+
+
+# ------------------------------------------------------------------ column roles
+
+
+@dataclass(frozen=True)
+class ColumnRole:
+    """What a table column holds. ``year`` is set for year columns."""
+
+    kind: str
+    header_text: str = ""
+    year: int | None = None
+    is_estimate: bool = False
+
+
+# Columns holding reported values; everything else describes the row.
+VALUE_KINDS = frozenset({"year", "value", "midterm"})
+
+# (role, pattern on the header folded without punctuation), first match wins:
+# "Chỉ tiêu NQ" must be a target before "Chỉ tiêu" can be the name column.
+HEADER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("stt", r"^(?:stt|tt|so tt|so thu tu)$"),
+        ("code", r"^(?:ma chi tieu|ma so|ma|ma ct|ma chi so)$"),
+        ("unit", r"^(?:dvt|don vi tinh|don vi)$"),
+        ("computed", r"^(?:so sanh|so voi|ty le dat|ty le hoan thanh so|% so voi|% dat)"),
+        ("assessment", r"^danh gia"),
+        ("note", r"^ghi chu"),
+        (
+            "target",
+            r"^(?:chi tieu (?:nq|nghi quyet|dai hoi|ke hoach|nhiem ky)|muc tieu|ke hoach|kh\b)",
+        ),
+        ("midterm", r"^(?:giua nhiem ky|so ket)"),
+        ("value", r"^(?:uoc )?(?:thuc hien|ket qua|so lieu|ket qua thuc hien|th)$"),
+        ("name", r"^(?:chi tieu|ten chi tieu|noi dung|noi dung chi tieu|cac chi tieu)$"),
+    )
+)
+
+
+def classify_header(cell: object) -> ColumnRole | None:
+    """The role of a column from its header cell, or None for an unknown header."""
+    if cell is None:
+        return None
+    text = normalize_text(original_text_of(cell))
+    year_header = parse_year_header(cell)
+    if year_header is not None:
+        year, is_estimate = year_header
+        return ColumnRole("year", text, year=year, is_estimate=is_estimate)
+    folded = fold_words(text)
+    for kind, pattern in HEADER_PATTERNS:
+        if pattern.search(folded):
+            return ColumnRole(kind, text, is_estimate=folded.startswith("uoc"))
+    return None
+
+
+@dataclass
+class HeaderLayout:
+    """Where the header is (0-based rows, inclusive) and the role of each column."""
+
+    first_row: int
+    last_row: int
+    columns: dict[int, ColumnRole]
+
+    def first_column(self, kind: str) -> int | None:
+        """The leftmost column of a role, or None."""
+        return next((col for col, role in sorted(self.columns.items()) if role.kind == kind), None)
+
+    def columns_of(self, kinds: frozenset[str] | set[str]) -> list[tuple[int, ColumnRole]]:
+        """Columns whose role is one of ``kinds``, left to right."""
+        return [(col, role) for col, role in sorted(self.columns.items()) if role.kind in kinds]
+
+
+def _row_roles(row: list) -> dict[int, ColumnRole]:
+    return {col: role for col, cell in enumerate(row) if (role := classify_header(cell))}
+
+
+def find_header(grid: SheetGrid) -> HeaderLayout | None:
+    """The first row with a name column and a value or target column, plus its sub-header row."""
+    for row_idx, row in enumerate(grid.rows[:MAX_HEADER_SEARCH_ROWS]):
+        roles = _row_roles(row)
+        kinds = {role.kind for role in roles.values()}
+        if "name" not in kinds or not kinds & (VALUE_KINDS | {"target"}):
+            continue
+        sub_roles = _sub_header_roles(grid, row_idx + 1)
+        if sub_roles is None:
+            return HeaderLayout(row_idx, row_idx, roles)
+        return HeaderLayout(row_idx, row_idx + 1, {**roles, **sub_roles})
+    return None
+
+
+def _sub_header_roles(grid: SheetGrid, row_idx: int) -> dict[int, ColumnRole] | None:
+    """Roles of a second header row (e.g. years under a merged "Thực hiện"), or None.
+
+    A row counts as a sub-header only when every filled cell is a known header, so a
+    first data row is never mistaken for one.
+    """
+    if row_idx >= len(grid.rows):
+        return None
+    filled = {col: cell for col, cell in enumerate(grid.rows[row_idx]) if cell is not None}
+    if not filled:
+        return None
+    roles = _row_roles(grid.rows[row_idx])
+    if len(roles) != len(filled) or not any(r.kind in VALUE_KINDS for r in roles.values()):
+        return None
+    return roles
+
+
+# ------------------------------------------------------------------ metadata
+
+METADATA_LABELS: dict[str, tuple[str, ...]] = {
+    "unit_name": (
+        "don vi",
+        "ten don vi",
+        "phuong/xa",
+        "xa/phuong",
+        "phuong xa",
+        "xa",
+        "phuong",
+        "thi tran",
+        "dang bo",
+        "dang uy",
+    ),
+    "unit_code": ("ma don vi", "ma dvhc", "ma xa", "ma phuong", "ma don vi hanh chinh"),
+    "district": ("huyen", "quan", "thi xa", "thanh pho", "huyen/thi xa", "quan/huyen"),
+    "province": ("tinh", "tinh/thanh pho", "tinh/tp"),
+    "period": ("ky bao cao", "ky", "thoi ky", "nam bao cao", "thoi ky bao cao"),
+    "term": ("nhiem ky",),
+    "report_date": ("ngay bao cao", "ngay lap", "ngay", "ngay lap bieu"),
+    "preparer": ("nguoi lap bieu", "nguoi lap"),
+}
+_LABEL_TO_KEY = {label: key for key, labels in METADATA_LABELS.items() for label in labels}
+
+# Labels that are themselves the unit type: "Thị xã: Đức Phổ" means "Thị xã Đức Phổ".
+_TYPE_LABELS = {
+    "xa": "Xã",
+    "phuong": "Phường",
+    "thi tran": "Thị trấn",
+    "huyen": "Huyện",
+    "quan": "Quận",
+    "thi xa": "Thị xã",
+    "thanh pho": "Thành phố",
+    "tinh": "Tỉnh",
+}
+
+
+@dataclass
+class _MetadataEntry:
+    key: str
+    label: str
+    raw: object
+
+
+def _label_key(text: str) -> str | None:
+    return _LABEL_TO_KEY.get(fold(text).rstrip(":").strip())
+
+
+def _row_metadata(row: list) -> list[_MetadataEntry]:
+    """``label: value`` cells, and label cells followed by their value cell, on one row."""
+    entries = []
+    consumed: set[int] = set()
+    for col, cell in enumerate(row):
+        if col in consumed or not isinstance(cell, str):
+            continue
+        label, separator, inline_value = cell.partition(":")
+        key = _label_key(label)
+        if key is None:
+            continue
+        value: object = inline_value.strip() if separator else ""
+        if not value:
+            next_col = _next_filled(row, col + 1)
+            if next_col is None:
+                continue
+            value = row[next_col]
+            consumed.add(next_col)
+        entries.append(_MetadataEntry(key, normalize_text(label), value))
+    return entries
+
+
+def _next_filled(row: list, start: int) -> int | None:
+    return next((col for col in range(start, len(row)) if row[col] is not None), None)
+
+
+def _metadata_text(raw: object) -> str:
+    if isinstance(raw, datetime | date):
+        return raw.strftime("%d/%m/%Y")
+    return normalize_text(original_text_of(raw))
+
+
+def _with_type(label: str, value: str) -> str:
+    """The value prefixed with its unit type when the label names the type."""
+    unit_type = _TYPE_LABELS.get(fold(label))
+    if unit_type is None or fold(value).startswith(fold(unit_type)):
+        return value
+    return f"{unit_type} {value}"
+
+
+def normalize_unit_code(raw: object) -> str | None:
+    """A GSO code as 5 digits (``4`` → ``00004``); other text as written; None when empty."""
+    text = _metadata_text(raw).replace(" ", "")
+    if not text:
+        return None
+    return text.zfill(5) if text.isdigit() and len(text) < 5 else text
+
+
+@dataclass
+class SheetIdentity:
+    """Who and when a sheet is about, from its metadata block and title."""
+
+    metadata: dict[str, str]
+    unit_code: str | None = None
+    unit_name: str | None = None
+    district_name: str | None = None
+    province_name: str | None = None
+    period_code: str | None = None
+    term_code: str | None = None
+    report_date: date | None = None
+
+
+def read_identity(grid: SheetGrid, header_first_row: int) -> SheetIdentity:
+    """The metadata above the table, completed from the title when a label is missing."""
+    entries = [entry for row in grid.rows[:header_first_row] for entry in _row_metadata(row)]
+    identity = SheetIdentity({entry.label: _metadata_text(entry.raw) for entry in entries})
+    first = {}
+    for entry in entries:
+        first.setdefault(entry.key, entry)
+    if "unit_code" in first:
+        identity.unit_code = normalize_unit_code(first["unit_code"].raw)
+    for key, attribute in (
+        ("unit_name", "unit_name"),
+        ("district", "district_name"),
+        ("province", "province_name"),
+    ):
+        if key in first:
+            entry = first[key]
+            setattr(identity, attribute, _with_type(entry.label, _metadata_text(entry.raw)))
+    title_texts = _texts(grid.rows[:header_first_row])
+    identity.term_code = _term_of(first.get("term"), first.get("period"), title_texts)
+    identity.period_code = _period_of(first.get("period"), identity.term_code, title_texts)
+    identity.report_date = _report_date_of(first.get("report_date"), title_texts)
+    return identity
+
+
+def _texts(rows: list[list]) -> list[str]:
+    return [cell for row in rows for cell in row if isinstance(cell, str)]
+
+
+def _term_of(term: _MetadataEntry | None, period: _MetadataEntry | None, titles: list[str]):
+    candidates = [term.raw] if term else []
+    candidates += [period.raw] if period else []
+    for text in [*candidates, *titles]:
+        found = parse_term(text) if "nhiem ky" in fold(text) or text in candidates else None
+        if found:
+            return found
+    return None
+
+
+def _period_of(period: _MetadataEntry | None, term_code: str | None, titles: list[str]):
+    if period is not None:
+        code = parse_period(period.raw, term_hint=term_code)
+        if code is not None:
+            return code
+    return next((code for text in titles if (code := parse_period(text, term_code))), None)
+
+
+def _report_date_of(entry: _MetadataEntry | None, titles: list[str]) -> date | None:
+    if entry is not None:
+        found = parse_report_date(entry.raw)
+        if found:
+            return found
+    worded = (text for text in titles if "ngay" in fold(text) and "thang" in fold(text))
+    return next((found for text in worded if (found := parse_report_date(text))), None)
+
+
+# ------------------------------------------------------------------ data rows
+
+# First cell of a row below the table that ends it: footnotes and the signature block.
+_FOOTER = re.compile(
+    r"^(?:\(\s*\d+\s*\)\s*\D|\(\*+\)|\*|ghi chu|luu y|nguon|nguoi lap|t/m|tm |noi nhan|bi thu)"
+)
+_COLUMN_NUMBER = re.compile(r"^\(?[0-9a-z]{1,2}\)?$")
+_DITTO_MARKS = frozenset({"''", '"', "nt", "-nt-", "“", "”", "〃", "nhu tren", "“”", "''."})
+
+# Row units of money indicators and the factor to đồng; folded, without spaces and dots.
+MONEY_UNIT_FACTORS: dict[str, float] = {
+    "dong": 1.0,
+    "d": 1.0,
+    "vnd": 1.0,
+    "nghindong": 1e3,
+    "ngandong": 1e3,
+    "1000dong": 1e3,
+    "1000d": 1e3,
+    "trieudong": 1e6,
+    "trieu": 1e6,
+    "trd": 1e6,
+    "trdong": 1e6,
+    "tydong": 1e9,
+    "ty": 1e9,
+}
+
+
+@dataclass
+class _RowCells:
+    """The descriptive cells of one data row."""
+
+    row_idx: int
+    stt: object
+    code_text: str | None
+    name_text: str | None
+    unit_text: str | None
+    target_raw: object
+    note: str | None
+
+
+@dataclass
+class _TableState:
+    """What carries from one data row to the next while walking the table."""
+
+    last_unit: str | None = None
+    reported_missing_period: set[int] = field(default_factory=set)
+
+
+def _text_or_none(cell: object) -> str | None:
+    if cell is None:
+        return None
+    text = normalize_text(original_text_of(cell))
+    return text or None
+
+
+def _is_ditto(unit_text: str | None) -> bool:
+    return unit_text is not None and fold(unit_text) in _DITTO_MARKS
+
+
+def _row_cells(row: list, row_idx: int, layout: HeaderLayout, state: _TableState) -> _RowCells:
+    def cell_at(kind: str) -> object:
+        col = layout.first_column(kind)
+        return row[col] if col is not None and col < len(row) else None
+
+    unit_text = _text_or_none(cell_at("unit"))
+    if _is_ditto(unit_text):
+        unit_text = state.last_unit
+    elif unit_text is not None:
+        state.last_unit = unit_text
+    return _RowCells(
+        row_idx=row_idx,
+        stt=cell_at("stt"),
+        code_text=_text_or_none(cell_at("code")),
+        name_text=_text_or_none(cell_at("name")),
+        unit_text=unit_text,
+        target_raw=cell_at("target"),
+        note=_row_note(row, layout),
+    )
+
+
+def _row_note(row: list, layout: HeaderLayout) -> str | None:
+    parts = []
+    for col, role in layout.columns_of({"assessment", "note"}):
+        text = _text_or_none(row[col] if col < len(row) else None)
+        if text:
+            parts.append(f"{role.header_text}: {text}" if role.kind == "assessment" else text)
+    return "; ".join(parts) or None
+
+
+def _value_cells(row: list, layout: HeaderLayout) -> list[tuple[int, ColumnRole, object]]:
+    return [
+        (col, role, row[col] if col < len(row) else None)
+        for col, role in layout.columns_of(VALUE_KINDS)
+    ]
+
+
+def _is_footer(row: list) -> bool:
+    first = next((cell for cell in row if cell is not None), None)
+    return isinstance(first, str) and _FOOTER.match(fold(first)) is not None
+
+
+def _is_column_number_row(row: list) -> bool:
+    filled = [cell for cell in row if cell is not None]
+    return len(filled) >= 3 and all(_COLUMN_NUMBER.match(fold(str(cell))) for cell in filled)
+
+
+def _column_period(role: ColumnRole, sheet_period: str | None, term_code: str | None) -> str | None:
+    if role.kind == "year":
+        return str(role.year)
+    if role.kind == "midterm":
+        return f"{term_code}-MID" if term_code else None
+    return sheet_period
+
+
+def money_factor(unit_text: str | None) -> float:
+    """The factor from a row's money unit to đồng (``triệu đồng`` → 1e6); 1 when unknown."""
+    if not unit_text:
+        return 1.0
+    key = re.sub(r"[\s.]+", "", fold(unit_text))
+    return MONEY_UNIT_FACTORS.get(key, 1.0)
+
+
+def _reading_type(indicator: Indicator, unit_text: str | None) -> str:
+    """The value type to read a cell with: in a ``triệu đồng`` row, ``217,213`` is a decimal."""
+    if indicator.value_type == "money_vnd" and money_factor(unit_text) > 1:
+        return "number"
+    return indicator.value_type
+
+
+def _scaled_value(parsed: ParsedValue, indicator: Indicator, unit_text: str | None):
+    """The parsed number in the catalog's unit: money in đồng whatever the row says."""
+    if parsed.value is None or indicator.value_type != "money_vnd" or parsed.has_magnitude:
+        return parsed.value
+    return float(round(parsed.value * money_factor(unit_text)))
+
+
+def _scaled_target(target: ParsedTarget | None, indicator: Indicator, unit_text: str | None):
+    if target is None or indicator.value_type != "money_vnd" or target.has_magnitude:
+        return target
+    factor = money_factor(unit_text)
+
+    def scale(bound: float | None) -> float | None:
+        return None if bound is None else float(round(bound * factor))
+
+    return ParsedTarget(
+        target.text, scale(target.low), scale(target.high), target.direction, target.per_year
+    )
+
+
+def _cell_issue(
+    rule: str, address: str, indicator: Indicator, period: str | None, text: str
+) -> CellIssue:
+    code = indicator.indicator_code
+    messages = {
+        "cell_error": (
+            f"Ô {address} ({code}) có lỗi công thức {text}; hãy sửa công thức hoặc nhập số "
+            "liệu trực tiếp rồi gửi lại.",
+            f"Cell {address} ({code}) holds the formula error {text}; fix the formula or type "
+            "the value, then resend.",
+        ),
+        "formula_without_value": (
+            f"Ô {address} ({code}) chứa công thức chưa được tính; hãy mở tệp bằng Excel, "
+            "lưu lại rồi gửi lại.",
+            f"Cell {address} ({code}) holds a formula with no saved result; open the file in "
+            "Excel, save it and resend.",
+        ),
+    }
+    message_vi, message_en = messages.get(
+        rule,
+        (
+            f"Không đọc được giá trị '{text}' ở ô {address} ({code}); hãy ghi một con số, "
+            "ví dụ 91,5 hoặc 1.117.213.000.",
+            f"Cannot read the value '{text}' in cell {address} ({code}); write a number such "
+            "as 91,5 or 1.117.213.000.",
+        ),
+    )
+    return CellIssue("error", rule, address, code, period, message_vi, message_en)
+
+
+def _missing_period_issue(address: str, role: ColumnRole) -> CellIssue:
+    return CellIssue(
+        "error",
+        "period_unknown",
+        address,
+        None,
+        None,
+        f"Không xác định được kỳ báo cáo của cột '{role.header_text}'; hãy ghi "
+        "'Kỳ báo cáo: Năm 2024' (hoặc nhiệm kỳ) ở đầu biểu rồi gửi lại.",
+        f"The period of column '{role.header_text}' is unknown; write 'Kỳ báo cáo: Năm 2024' "
+        "(or the term) above the table and resend.",
+    )
+
+
+@dataclass
+class _SheetContext:
+    layout: HeaderLayout
+    catalog: Catalog
+    identity: SheetIdentity
+    result: ParsedSheet
+    state: _TableState = field(default_factory=_TableState)
+
+
+def _unmapped(cells: _RowCells, values: list[tuple[int, ColumnRole, object]]) -> UnmappedRow:
+    shown = [
+        f"{role.header_text}: {original_text_of(raw)}" for _, role, raw in values if raw is not None
+    ]
+    if cells.target_raw is not None:
+        shown.append(f"Chỉ tiêu NQ: {original_text_of(cells.target_raw)}")
+    return UnmappedRow(
+        cells.row_idx + 1, cells.code_text, cells.name_text, cells.unit_text, " | ".join(shown)
+    )
+
+
+def _parse_data_row(context: _SheetContext, row: list, row_idx: int) -> None:
+    cells = _row_cells(row, row_idx, context.layout, context.state)
+    values = _value_cells(row, context.layout)
+    has_values = any(raw is not None for _, _, raw in values)
+    if cells.code_text is None and not has_values:
+        return  # a section row ("I | VĂN HÓA - XÃ HỘI") or an empty line
+    if cells.code_text is None and cells.name_text is None:
+        return  # values without any label cannot be attributed
+    indicator = context.catalog.match(cells.code_text, cells.name_text)
+    if indicator is None:
+        context.result.unmapped_rows.append(_unmapped(cells, values))
+        return
+    reading_type = _reading_type(indicator, cells.unit_text)
+    target = _scaled_target(
+        parse_target(cells.target_raw, reading_type), indicator, cells.unit_text
+    )
+    for col, role, raw in values:
+        _add_value(context, cells, indicator, target, col, role, raw)
+
+
+def _add_value(
+    context: _SheetContext,
+    cells: _RowCells,
+    indicator: Indicator,
+    target: ParsedTarget | None,
+    col: int,
+    role: ColumnRole,
+    raw: object,
+) -> None:
+    parsed = parse_value(raw, _reading_type(indicator, cells.unit_text))
+    if parsed.is_blank:
+        return
+    address = cell_address(cells.row_idx, col)
+    period = _column_period(role, context.identity.period_code, context.identity.term_code)
+    if period is None:
+        if col not in context.state.reported_missing_period:
+            context.state.reported_missing_period.add(col)
+            context.result.cell_issues.append(_missing_period_issue(address, role))
+        return
+    if parsed.error is not None:
+        issue = _cell_issue(parsed.error, address, indicator, period, parsed.original_text)
+        context.result.cell_issues.append(issue)
+        return
+    context.result.observations.append(
+        Observation(
+            indicator_code=indicator.indicator_code,
+            period_code=period,
+            value=_scaled_value(parsed, indicator, cells.unit_text),
+            qualifier=parsed.qualifier,
+            denominator=parsed.denominator,
+            is_estimate=role.is_estimate,
+            target_text=target.text if target else None,
+            target_low=target.low if target else None,
+            target_high=target.high if target else None,
+            target_direction=target.direction if target else None,
+            target_per_year=target.per_year if target else None,
+            original_text=parsed.original_text,
+            source_cell=address,
+            source_row=cells.row_idx + 1,
+            note=cells.note,
+            stated_percent=parsed.stated_percent,
+        )
+    )
+
+
+def parse_sheet(grid: SheetGrid, catalog: Catalog) -> ParsedSheet | None:
+    """The indicator table of one sheet, or None when the sheet holds none."""
+    layout = find_header(grid)
+    if layout is None:
+        return None
+    identity = read_identity(grid, layout.first_row)
+    result = ParsedSheet(
+        sheet_name=grid.name,
+        sheet_index=grid.index,
+        metadata=identity.metadata,
+        unit_code=identity.unit_code,
+        unit_name=identity.unit_name,
+        district_name=identity.district_name,
+        province_name=identity.province_name,
+        period_code=identity.period_code,
+        term_code=identity.term_code,
+        report_date=identity.report_date,
+        header_row=layout.first_row + 1,
+    )
+    context = _SheetContext(layout, catalog, identity, result)
+    for row_idx in range(layout.last_row + 1, len(grid.rows)):
+        row = grid.rows[row_idx]
+        if not any(cell is not None for cell in row) or _is_column_number_row(row):
+            continue
+        if _is_footer(row):
+            break
+        _parse_data_row(context, row, row_idx)
+    return result
+
+
+# ------------------------------------------------------------------ whole files
+
+
+@dataclass
+class SkippedSheet:
+    """A sheet that gave no submission, and why (for the run summary)."""
+
+    sheet_name: str
+    sheet_index: int
+    reason: str  # 'hidden' or 'no_indicator_table'
+
+
+@dataclass
+class ParsedWorkbook:
+    """The submissions of one file: its parsed sheets and the sheets it ignored."""
+
+    sheets: list[ParsedSheet]
+    skipped: list[SkippedSheet]
+
+
+def parse_workbook(path: Path | str, catalog: Catalog) -> ParsedWorkbook:
+    """Read a file and parse every visible sheet; raises :class:`UnreadableFile`."""
+    sheets, skipped = [], []
+    for grid in read_workbook(path):
+        if not grid.visible:
+            skipped.append(SkippedSheet(grid.name, grid.index, "hidden"))
+            continue
+        parsed = parse_sheet(grid, catalog)
+        if parsed is None:
+            skipped.append(SkippedSheet(grid.name, grid.index, "no_indicator_table"))
+        else:
+            sheets.append(parsed)
+    return ParsedWorkbook(sheets, skipped)
+
+
+__all__ = [
+    "CELL_ERROR_TEXTS",
+    "CellIssue",
+    "ColumnRole",
+    "HeaderLayout",
+    "Observation",
+    "ParsedSheet",
+    "ParsedWorkbook",
+    "SheetGrid",
+    "SkippedSheet",
+    "UnmappedRow",
+    "UnreadableFile",
+    "cell_address",
+    "classify_header",
+    "find_header",
+    "parse_sheet",
+    "parse_workbook",
+    "read_workbook",
+]

@@ -1,0 +1,197 @@
+"""What one submission becomes between parsing and staging.
+
+A submission is one sheet holding an indicator table, or a whole file that could
+not be read. It carries its identity (unit, period), its values, and every
+problem found on the way, each with a bilingual message (Vietnamese first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from flows.ingest import Observation, ParsedSheet, UnmappedRow
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """A file found in the landing folder, identified by its content."""
+
+    path: Path
+    relative_path: str
+    sha256: str
+    size_bytes: int
+    received_at: datetime
+
+
+@dataclass
+class Issue:
+    """A problem with a value or a submission; errors reject, warnings annotate."""
+
+    severity: str  # 'error' or 'warning'
+    rule: str
+    message_vi: str
+    message_en: str
+    indicator_code: str | None = None
+    period_code: str | None = None
+    source_cell: str | None = None
+
+    @property
+    def message(self) -> str:
+        """Vietnamese first, then English, as clerks and analysts both read it."""
+        return f"{self.message_vi} / {self.message_en}"
+
+
+@dataclass
+class Submission:
+    """One sheet (or one unreadable file) on its way to the warehouse."""
+
+    submission_id: str
+    file: LandedFile
+    source_sheet: str | None
+    unit_key: str | None = None
+    period_code: str | None = None
+    report_date: date | None = None
+    unit_name_text: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    observations: list[Observation] = field(default_factory=list)
+    unmapped_rows: list[UnmappedRow] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    rejection: Issue | None = None
+
+    @property
+    def is_rejected(self) -> bool:
+        """True when the submission as a whole cannot be loaded."""
+        return self.rejection is not None
+
+    def reject(self, issue: Issue) -> None:
+        """Record why the whole submission cannot be loaded; the first reason wins."""
+        self.issues.append(issue)
+        if self.rejection is None:
+            self.rejection = issue
+
+    @property
+    def n_errors(self) -> int:
+        return sum(issue.severity == "error" for issue in self.issues)
+
+    @property
+    def n_warnings(self) -> int:
+        return sum(issue.severity == "warning" for issue in self.issues)
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def submission_id(sha256: str, sheet_index: int | None) -> str:
+    """Deterministic id: the same content gives the same id on every run."""
+    suffix = "file" if sheet_index is None else str(sheet_index)
+    return f"{sha256[:16]}:{suffix}"
+
+
+def from_parsed_sheet(landed: LandedFile, sheet: ParsedSheet) -> Submission:
+    """A submission holding what the parser read from one sheet."""
+    submission = Submission(
+        submission_id=submission_id(landed.sha256, sheet.sheet_index),
+        file=landed,
+        source_sheet=sheet.sheet_name,
+        period_code=sheet.period_code,
+        report_date=sheet.report_date,
+        unit_name_text=sheet.unit_name,
+        metadata=dict(sheet.metadata),
+        observations=list(sheet.observations),
+        unmapped_rows=list(sheet.unmapped_rows),
+    )
+    for cell_issue in sheet.cell_issues:
+        submission.issues.append(
+            Issue(
+                severity=cell_issue.severity,
+                rule=cell_issue.rule,
+                message_vi=cell_issue.message_vi,
+                message_en=cell_issue.message_en,
+                indicator_code=cell_issue.indicator_code,
+                period_code=cell_issue.period_code,
+                source_cell=cell_issue.source_cell,
+            )
+        )
+    return submission
+
+
+def unreadable_file(landed: LandedFile, reason_vi: str, reason_en: str) -> Submission:
+    """A rejected submission standing for a whole file that could not be read."""
+    submission = Submission(
+        submission_id=submission_id(landed.sha256, None), file=landed, source_sheet=None
+    )
+    submission.reject(Issue("error", "unreadable_file", reason_vi, reason_en))
+    return submission
+
+
+@dataclass
+class FileReading:
+    """The submissions read from one file, and the sheets passed over."""
+
+    submissions: list[Submission]
+    hidden_sheets: list[str] = field(default_factory=list)
+    sheets_without_table: list[str] = field(default_factory=list)
+
+
+def read_submissions(landed: LandedFile, catalog, resolver) -> FileReading:
+    """Read one landed file into submissions: one per visible sheet holding a table.
+
+    A file that cannot be read, or whose visible sheets hold no indicator table,
+    becomes one rejected submission, so that every file has an outcome.
+    """
+    from flows.ingest import UnreadableFile, parse_sheet, read_workbook
+    from flows.units import UnitNotResolved
+
+    try:
+        grids = read_workbook(landed.path)
+    except UnreadableFile as error:
+        return FileReading([unreadable_file(landed, error.reason_vi, error.reason_en)])
+    reading = FileReading(submissions=[])
+    for grid in grids:
+        if not grid.visible:
+            reading.hidden_sheets.append(grid.name)
+            continue
+        parsed = parse_sheet(grid, catalog)
+        if parsed is None:
+            reading.sheets_without_table.append(grid.name)
+            continue
+        submission = from_parsed_sheet(landed, parsed)
+        try:
+            submission.unit_key = resolver.resolve(
+                parsed.unit_code,
+                parsed.unit_name,
+                parsed.district_name,
+                parsed.province_name,
+                parsed.period_code,
+            )
+        except UnitNotResolved as error:
+            submission.reject(
+                Issue(
+                    "error",
+                    "unit_unknown",
+                    f"Trang '{grid.name}': {error.reason_vi}",
+                    f"Sheet '{grid.name}': {error.reason_en}",
+                )
+            )
+        reading.submissions.append(submission)
+    if not reading.submissions:
+        skipped = ", ".join(reading.sheets_without_table + reading.hidden_sheets) or "—"
+        reading.submissions.append(
+            unreadable_file(
+                landed,
+                f"Không tìm thấy bảng chỉ tiêu trên trang tính nào đang hiện (đã xem: {skipped}); "
+                "bảng cần có dòng tiêu đề 'STT | Chỉ tiêu | ĐVT | ...'.",
+                f"No indicator table found on any visible sheet (looked at: {skipped}); the "
+                "table needs a header row 'STT | Chỉ tiêu | ĐVT | ...'.",
+            )
+        )
+    return reading

@@ -1,0 +1,182 @@
+"""Which administrative unit a sheet is about.
+
+A sheet names its unit by GSO code, by name with district and province, or both.
+Codes overlap between the pre-2025 and 2025 schemes, so the sheet's period says
+which scheme to try first and the name (when given) decides between them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+
+from flows.reference import PRE2025, SCHEME_2025, Reference
+from flows.textnorm import fold
+
+_UNIT_TYPE_PREFIXES = ("thi tran", "phuong", "xa", "dac khu")
+_PARENT_TYPE_PREFIXES = ("thanh pho", "thi xa", "huyen", "quan", "tinh", "tp.", "tp")
+
+
+class UnitNotResolved(Exception):
+    """The sheet's unit matches no unit, or several: the submission is rejected."""
+
+    def __init__(self, reason_vi: str, reason_en: str) -> None:
+        super().__init__(f"{reason_vi} / {reason_en}")
+        self.reason_vi = reason_vi
+        self.reason_en = reason_en
+
+
+def _strip_prefix(folded: str, prefixes: tuple[str, ...]) -> str:
+    for prefix in prefixes:
+        if folded.startswith(prefix + " "):
+            return folded[len(prefix) + 1 :].strip()
+    return folded
+
+
+def bare_name(text: str | None, prefixes: tuple[str, ...] = _UNIT_TYPE_PREFIXES) -> str:
+    """Folded name without its unit type: 'Phường Phổ Hoà' → 'pho hoa'."""
+    return _strip_prefix(fold(text or ""), prefixes)
+
+
+def schemes_for_period(period_code: str | None) -> list[str]:
+    """Schemes a unit reporting for this period may belong to, most likely first.
+
+    The reorganisation took effect on 1 July 2025: periods wholly before it use
+    pre-2025 units, periods after it the 2025 units, and periods spanning it
+    (the year 2025, the 2020-2025 term) either.
+    """
+    if not period_code:
+        return [PRE2025, SCHEME_2025]
+    if match := re.fullmatch(r"(\d{4})-Q([1-4])", period_code):
+        year, quarter = int(match[1]), int(match[2])
+        last_month = 3 * quarter
+    elif match := re.fullmatch(r"(\d{4})-H([12])", period_code):
+        year, last_month = int(match[1]), 6 * int(match[2])
+    elif match := re.fullmatch(r"(\d{4})", period_code):
+        year, last_month = int(match[1]), 12
+    elif match := re.fullmatch(r"(\d{4})-(\d{4})(-MID)?", period_code):
+        start, end = int(match[1]), int(match[2])
+        year, last_month = (start + 3, 12) if match[3] else (end, 12)
+    else:
+        return [PRE2025, SCHEME_2025]
+    if year < 2025 or (year == 2025 and last_month <= 6):
+        return [PRE2025]
+    if year == 2025 and last_month == 12 and period_code != "2025-H2":
+        return [PRE2025, SCHEME_2025]
+    return [SCHEME_2025]
+
+
+@dataclass(frozen=True)
+class _Ward:
+    unit_key: str
+    scheme: str
+    code: str
+    name: str
+    bare: str
+    district_bare: str
+    province_bare: str
+
+
+class UnitResolver:
+    """Resolves a sheet's unit code or name to a ``unit_key`` of the right scheme."""
+
+    def __init__(self, reference: Reference) -> None:
+        units = reference.admin_units
+        names = dict(zip(units["unit_key"], units["unit_name"], strict=True))
+        wards = units[units["level"] == "ward"]
+        self._by_code: dict[tuple[str, str], _Ward] = {}
+        self._by_name: dict[tuple[str, str], list[_Ward]] = defaultdict(list)
+        for row in wards.itertuples(index=False):
+            ward = _Ward(
+                unit_key=row.unit_key,
+                scheme=row.scheme,
+                code=row.unit_code,
+                name=row.unit_name,
+                bare=bare_name(row.unit_name),
+                district_bare=_parent_bare(names, row.district_key),
+                province_bare=_parent_bare(names, row.province_key),
+            )
+            self._by_code[(row.scheme, row.unit_code)] = ward
+            self._by_name[(row.scheme, ward.bare)].append(ward)
+
+    def resolve(
+        self,
+        code: str | None,
+        name: str | None,
+        district: str | None = None,
+        province: str | None = None,
+        period_code: str | None = None,
+    ) -> str:
+        """The unit_key of the sheet's ward, or :class:`UnitNotResolved` saying why."""
+        schemes = schemes_for_period(period_code)
+        code = (code or "").strip()
+        if code:
+            return self._by_code_and_name(code, name, schemes)
+        if name:
+            return self._by_name_only(name, district, province, schemes)
+        raise UnitNotResolved(
+            "Không có mã đơn vị hay tên đơn vị trên trang tính; hãy điền 'Mã đơn vị' (mã 5 số "
+            "của Tổng cục Thống kê) hoặc 'Đơn vị'.",
+            "The sheet gives neither a unit code nor a unit name; fill in 'Mã đơn vị' "
+            "(the 5-digit GSO code) or 'Đơn vị'.",
+        )
+
+    def _by_code_and_name(self, code: str, name: str | None, schemes: list[str]) -> str:
+        code = code.zfill(5) if code.isdigit() else code
+        found = [self._by_code[(s, code)] for s in schemes if (s, code) in self._by_code]
+        if not found:
+            raise UnitNotResolved(
+                f"Mã đơn vị '{code}' không có trong danh mục đơn vị hành chính; hãy kiểm tra "
+                "lại mã 5 số của phường/xã.",
+                f"Unit code '{code}' is not in the administrative-unit list; check the "
+                "ward's 5-digit code.",
+            )
+        if not name:
+            return found[0].unit_key
+        wanted = bare_name(name)
+        for ward in found:
+            if ward.bare == wanted:
+                return ward.unit_key
+        known = ", ".join(f"{w.name} ({w.scheme})" for w in found)
+        raise UnitNotResolved(
+            f"Mã đơn vị '{code}' là {known}, không khớp với tên '{name}'; hãy sửa mã hoặc tên.",
+            f"Unit code '{code}' is {known}, which does not match the name '{name}'; "
+            "correct the code or the name.",
+        )
+
+    def _by_name_only(
+        self, name: str, district: str | None, province: str | None, schemes: list[str]
+    ) -> str:
+        wanted = bare_name(name)
+        candidates = [w for s in schemes for w in self._by_name.get((s, wanted), [])]
+        if district:
+            district_bare = bare_name(district, _PARENT_TYPE_PREFIXES)
+            candidates = [w for w in candidates if w.district_bare == district_bare]
+        if province:
+            province_bare = bare_name(province, _PARENT_TYPE_PREFIXES)
+            candidates = [w for w in candidates if w.province_bare == province_bare]
+        if len(candidates) == 1:
+            return candidates[0].unit_key
+        where = ", ".join(filter(None, [name, district, province]))
+        if not candidates:
+            raise UnitNotResolved(
+                f"Không tìm thấy đơn vị '{where}' trong danh mục; hãy ghi 'Mã đơn vị' (mã 5 số).",
+                f"No unit '{where}' in the administrative-unit list; add 'Mã đơn vị' "
+                "(the 5-digit code).",
+            )
+        listed = "; ".join(f"{w.code} {w.name}" for w in candidates[:10])
+        raise UnitNotResolved(
+            f"Tên '{where}' khớp với nhiều đơn vị ({listed}); "
+            "hãy ghi 'Mã đơn vị' hoặc huyện, tỉnh.",
+            f"The name '{where}' matches several units ({listed}); add 'Mã đơn vị' or the "
+            "district and province.",
+        )
+
+
+def _parent_bare(names: dict[str, str], key: object) -> str:
+    if not isinstance(key, str) or pd.isna(key):
+        return ""
+    return bare_name(names.get(key, ""), _PARENT_TYPE_PREFIXES)

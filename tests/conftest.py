@@ -1,0 +1,36 @@
+"""Shared fixtures: one Prefect test server per session, and one demo run for many tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """A temporary Prefect server for the whole session (starting one costs ~15 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def demo_run(prefect_server, tmp_path_factory):
+    """The real nightly flow run once on freshly generated demo submissions."""
+    from flows.demo import generate_demo
+    from flows.pipeline import nightly_pipeline
+
+    root: Path = tmp_path_factory.mktemp("demo_run")
+    raw_dir = root / "raw"
+    manifest = generate_demo(raw_dir)
+    warehouse = root / "warehouse" / "warehouse.duckdb"
+    summary = nightly_pipeline(raw_dir=str(raw_dir), warehouse=str(warehouse))
+    return {"manifest": manifest, "summary": summary, "warehouse": warehouse, "raw_dir": raw_dir}

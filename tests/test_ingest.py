@@ -1,0 +1,509 @@
+"""Reading workbooks and parsing their indicator tables, on the demo data and small sheets."""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from flows.catalog import load_catalog
+from flows.demo import DemoManifest, generate_demo
+from flows.ingest import (
+    ParsedSheet,
+    SheetGrid,
+    UnreadableFile,
+    cell_address,
+    classify_header,
+    find_header,
+    parse_sheet,
+    parse_workbook,
+    read_workbook,
+)
+from flows.textnorm import TONE_MARKS
+from flows.values import parse_value
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, DemoManifest]:
+    out_dir = tmp_path_factory.mktemp("demo")
+    return out_dir, generate_demo(out_dir)
+
+
+@pytest.fixture(scope="module")
+def parsed_demo(demo, catalog) -> dict[str, ParsedSheet]:
+    """The one parsed sheet of every readable demo file, by relative path."""
+    out_dir, manifest = demo
+    sheets = {}
+    for relative in manifest.files:
+        try:
+            workbook = parse_workbook(out_dir / relative, catalog)
+        except UnreadableFile:
+            continue
+        assert len(workbook.sheets) == 1, relative
+        sheets[relative] = workbook.sheets[0]
+    return sheets
+
+
+def _observation(sheet: ParsedSheet, indicator_code: str, period_code: str):
+    found = [
+        o
+        for o in sheet.observations
+        if o.indicator_code == indicator_code and o.period_code == period_code
+    ]
+    assert len(found) == 1, (indicator_code, period_code, found)
+    return found[0]
+
+
+# ------------------------------------------------------------------ the demo
+
+
+def test_demo_is_small_and_complete(demo):
+    out_dir, manifest = demo
+    total = sum((out_dir / relative).stat().st_size for relative in manifest.files)
+    assert total < 1_000_000
+    assert len(manifest.reporting_unit_codes) == 12
+    assert set(manifest.non_reporting_unit_codes) == {"21475", "21478", "21481"}
+    assert sorted(manifest.bad_files) == ["loi/bao-cao-hong.xlsx", "loi/don-vi-khong-ro.xlsx"]
+    assert manifest.superseded_file == "nam-2024/pho-hoa.xlsx"
+    assert len(manifest.files) == 12 * 4 + 1 + 2
+
+
+def test_demo_is_deterministic(demo, tmp_path):
+    out_dir, manifest = demo
+    again = generate_demo(tmp_path)
+    assert again.expected_values == manifest.expected_values
+    for relative in manifest.files:
+        assert (tmp_path / relative).read_bytes() == (out_dir / relative).read_bytes()
+
+
+def test_demo_truth_is_internally_consistent(demo, catalog):
+    _, manifest = demo
+    truth = {
+        (row["unit_code"], row["indicator_code"], row["period_code"]): row["value"]
+        for row in manifest.expected_values
+    }
+    for (unit, code, period), value in truth.items():
+        indicator = catalog.get(code)
+        if indicator.min_value is not None:
+            assert value >= indicator.min_value
+        if indicator.max_value is not None:
+            assert value <= indicator.max_value
+        if indicator.numerator_code:
+            numerator = truth[(unit, indicator.numerator_code, period)]
+            denominator = truth[(unit, indicator.denominator_code, period)]
+            assert numerator <= denominator
+            assert value == round(100 * numerator / denominator, 1)
+        if code == "VH.DAN_SO":
+            assert 8000 <= value <= 15000
+    for (unit, code, period), value in truth.items():
+        if code == "KT.VON_DAU_TU":
+            parts = (
+                truth[(unit, "KT.VON_NS_CAP_TREN", period)] + truth[(unit, "KT.VON_NS_XA", period)]
+            )
+            assert value == parts
+
+
+def test_every_expected_value_is_parsed_from_its_cell(demo, parsed_demo):
+    _, manifest = demo
+    for row in manifest.expected_values:
+        sheet = parsed_demo[row["source_file"]]
+        assert sheet.unit_code == row["unit_code"]
+        observation = _observation(sheet, row["indicator_code"], row["period_code"])
+        assert observation.value == pytest.approx(row["value"]), (row, observation)
+        assert observation.is_estimate == row["is_estimate"]
+        assert observation.qualifier == row["qualifier"]
+        assert observation.source_cell == row["source_cell"]
+
+
+def test_a_known_value_and_its_provenance(demo, parsed_demo, catalog):
+    out_dir, manifest = demo
+    truth = next(
+        row
+        for row in manifest.expected_values
+        if (row["unit_code"], row["indicator_code"], row["period_code"])
+        == ("21469", "VH.BHYT_TYLE", "2022")
+    )
+    assert truth["source_file"] == "so-ket-2020-2025/pho-hoa.xlsx"
+    sheet = parsed_demo[truth["source_file"]]
+    observation = _observation(sheet, "VH.BHYT_TYLE", "2022")
+    assert observation.value == truth["value"]
+    assert observation.target_direction in ("at_least",)
+    workbook = openpyxl.load_workbook(out_dir / truth["source_file"])
+    cell = workbook.worksheets[0][observation.source_cell]
+    assert parse_value(cell.value, "percent").value == truth["value"]
+    assert cell.row == observation.source_row
+    name_cell = workbook.worksheets[0].cell(row=observation.source_row, column=3).value
+    assert catalog.match(None, name_cell).indicator_code == "VH.BHYT_TYLE"
+
+
+def test_sheet_identity(parsed_demo):
+    sheet = parsed_demo["so-ket-2020-2025/pho-hoa.xlsx"]
+    assert (sheet.unit_code, sheet.unit_name) == ("21469", "Phường Phổ Hòa")
+    assert (sheet.district_name, sheet.province_name) == ("Thị xã Đức Phổ", "Tỉnh Quảng Ngãi")
+    assert (sheet.period_code, sheet.term_code) == ("2020-2025-MID", "2020-2025")
+    assert sheet.report_date is not None and sheet.report_date.year == 2023
+    assert sheet.metadata["Mã đơn vị"] == "21469"
+    assert parsed_demo["tong-ket-2015-2020/pho-an.xlsx"].period_code == "2015-2020"
+    assert parsed_demo["nam-2024/pho-an.xlsx"].period_code == "2024"
+    for relative, parsed in parsed_demo.items():
+        assert parsed.unit_code and parsed.period_code and parsed.report_date, relative
+        assert parsed.district_name == "Thị xã Đức Phổ", relative
+
+
+def test_two_row_header_gives_year_and_estimate_columns(parsed_demo):
+    sheet = parsed_demo["so-ket-2020-2025/nguyen-nghiem.xlsx"]
+    periods = {(o.period_code, o.is_estimate) for o in sheet.observations}
+    assert periods == {("2021", False), ("2022", False), ("2023", True)}
+
+
+def test_resubmission_is_later_and_differs_by_one_value(demo, parsed_demo):
+    _, manifest = demo
+    first = parsed_demo[manifest.superseded_file]
+    second = parsed_demo[manifest.superseding_file]
+    assert (first.unit_code, first.period_code) == (second.unit_code, second.period_code)
+    assert second.report_date > first.report_date
+    values = {}
+    for sheet in (first, second):
+        values[sheet.sheet_name + str(sheet.report_date)] = {
+            (o.indicator_code, o.period_code): o.value for o in sheet.observations
+        }
+    before, after = values.values()
+    changed = {key for key in before if before[key] != after[key]}
+    assert changed == {("XD.KET_NAP_DV", "2024")}
+
+
+def test_hidden_sheet_is_skipped(demo, catalog):
+    out_dir, manifest = demo
+    relative, sheet_name = manifest.hidden_sheets[0]
+    grids = read_workbook(out_dir / relative)
+    assert [grid.visible for grid in grids if grid.name == sheet_name] == [False]
+    workbook = parse_workbook(out_dir / relative, catalog)
+    assert [s.sheet_name for s in workbook.sheets] == ["Bieu chi tieu"]
+    assert [(s.sheet_name, s.reason) for s in workbook.skipped] == [(sheet_name, "hidden")]
+
+
+def test_sheet_without_table_is_skipped(demo, catalog):
+    out_dir, manifest = demo
+    relative, sheet_name = manifest.sheets_without_table[0]
+    workbook = parse_workbook(out_dir / relative, catalog)
+    assert [(s.sheet_name, s.reason) for s in workbook.skipped] == [
+        (sheet_name, "no_indicator_table")
+    ]
+
+
+def test_corrupt_file_is_unreadable_in_both_languages(demo):
+    out_dir, _ = demo
+    with pytest.raises(UnreadableFile) as caught:
+        read_workbook(out_dir / "loi/bao-cao-hong.xlsx")
+    assert "hỏng" in caught.value.reason_vi and "xlsx" in caught.value.reason_vi
+    assert "damaged" in caught.value.reason_en
+    assert " / " in str(caught.value)
+
+
+def test_unknown_unit_file_is_well_formed(parsed_demo):
+    sheet = parsed_demo["loi/don-vi-khong-ro.xlsx"]
+    assert (sheet.unit_code, sheet.unit_name) == ("99999", "Phường Không Tồn Tại")
+    assert len(sheet.observations) > 30
+
+
+def test_unmapped_rows_are_reported(demo, parsed_demo):
+    _, manifest = demo
+    assert manifest.unmapped_rows
+    for expected in manifest.unmapped_rows:
+        rows = parsed_demo[expected["file"]].unmapped_rows
+        assert [(r.source_row, r.name_text) for r in rows] == [
+            (expected["source_row"], expected["name"])
+        ]
+        assert rows[0].unit_text == "hộ" and rows[0].values_text
+
+
+def test_no_cell_issues_in_the_demo(parsed_demo):
+    assert not [issue for sheet in parsed_demo.values() for issue in sheet.cell_issues]
+
+
+# ------------------------------------------------------------------ small sheets
+
+
+def _save_sheet(path: Path, rows: list[list], origin: tuple[int, int] = (1, 1)) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.cell(row=origin[0] + r, column=origin[1] + c, value=value)
+    workbook.save(path)
+    return path
+
+
+HEADER = ["STT", "Mã chỉ tiêu", "Chỉ tiêu", "ĐVT", "Chỉ tiêu NQ", "Thực hiện", "Ghi chú"]
+METADATA = [
+    ["Đơn vị: Phường Phổ Hòa"],
+    ["Mã đơn vị:", None, "21469"],
+    ["Kỳ báo cáo: Năm 2024"],
+    [],
+]
+
+
+def test_addresses_are_real_when_the_sheet_does_not_start_at_a1(tmp_path, catalog):
+    rows = [*METADATA, HEADER, ["1", "VH.DAN_SO", "Dân số", "người", None, 9876]]
+    path = _save_sheet(tmp_path / "shifted.xlsx", rows, origin=(3, 2))
+    grid = read_workbook(path)[0]
+    assert grid.rows[2][1] == "Đơn vị: Phường Phổ Hòa"
+    sheet = parse_sheet(grid, catalog)
+    observation = _observation(sheet, "VH.DAN_SO", "2024")
+    assert (observation.source_cell, observation.source_row, observation.value) == ("G8", 8, 9876)
+    assert sheet.header_row == 7
+
+
+def test_money_units_and_ditto_marks(tmp_path, catalog):
+    rows = [
+        *METADATA,
+        HEADER,
+        ["II", None, "KINH TẾ"],
+        ["1", None, "Tổng vốn đầu tư xây dựng kết cấu hạ tầng", "triệu đồng", None, 1117.213],
+        ["2", None, "Vốn ngân sách cấp trên hỗ trợ đầu tư", '"', "trên 1 tỷ", 900],
+        ["3", None, "Vốn ngân sách xã/phường đầu tư", "nt", None, "217,213"],
+        ["4", None, "Kinh phí vận động xây nhà đại đoàn kết", "đồng", None, "1,1 tỷ"],
+    ]
+    sheet = parse_sheet(read_workbook(_save_sheet(tmp_path / "money.xlsx", rows))[0], catalog)
+    values = {o.indicator_code: o.value for o in sheet.observations}
+    assert values == {
+        "KT.VON_DAU_TU": 1_117_213_000,
+        "KT.VON_NS_CAP_TREN": 900_000_000,
+        "KT.VON_NS_XA": 217_213_000,
+        "MT.VAN_DONG_NHA_DDK": 1_100_000_000,
+    }
+    target = _observation(sheet, "KT.VON_NS_CAP_TREN", "2024")
+    assert (target.target_low, target.target_direction) == (1e9, "at_least")
+
+
+def test_cell_errors_become_issues_and_the_sheet_goes_on(tmp_path, catalog):
+    rows = [
+        *METADATA,
+        HEADER,
+        ["1", "VH.DAN_SO", "Dân số", "người", None, "#REF!"],
+        ["2", "VH.TONG_HO", "Tổng số hộ", "hộ", None, "=1/0"],
+        ["3", "VH.HO_NGHEO", "Số hộ nghèo", "hộ", None, "nhiều lắm"],
+        ["4", "VH.BHYT_TYLE", "Tỷ lệ BHYT", "%", "≥ 95%", "91,5"],
+    ]
+    sheet = parse_sheet(read_workbook(_save_sheet(tmp_path / "errors.xlsx", rows))[0], catalog)
+    issues = {(i.rule, i.source_cell, i.indicator_code) for i in sheet.cell_issues}
+    assert issues == {
+        ("cell_error", "F6", "VH.DAN_SO"),
+        ("formula_without_value", "F7", "VH.TONG_HO"),
+        ("unparseable", "F8", "VH.HO_NGHEO"),
+    }
+    assert all(i.severity == "error" and i.message_vi and i.message_en for i in sheet.cell_issues)
+    assert [(o.indicator_code, o.value) for o in sheet.observations] == [("VH.BHYT_TYLE", 91.5)]
+
+
+def test_sections_footnotes_and_notes(tmp_path, catalog):
+    header = [*HEADER[:6], "Đánh giá", "So với NQ (%)", "Ghi chú"]
+    rows = [
+        *METADATA,
+        header,
+        ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)", "(9)"],
+        ["I", None, "VĂN HÓA - XÃ HỘI"],
+        ["1", None, "Tỷ lệ hộ nghèo", "%", "dưới 3%", "3,07", "Chưa đạt", 102.3, "cuối năm"],
+        ["2", None, "Số hộ dùng nước sạch", "hộ", None, 2100],
+        [None, None, "Cộng"],
+        ["(1) Số liệu ước tính"],
+        ["3", "VH.DAN_SO", "Dân số", "người", None, 9000],
+    ]
+    sheet = parse_sheet(read_workbook(_save_sheet(tmp_path / "notes.xlsx", rows))[0], catalog)
+    assert [o.indicator_code for o in sheet.observations] == ["VH.HO_NGHEO_TYLE"]
+    observation = sheet.observations[0]
+    assert observation.note == "Đánh giá: Chưa đạt; cuối năm"
+    assert (observation.target_high, observation.target_direction) == (3.0, "at_most")
+    assert [(r.source_row, r.name_text, r.values_text) for r in sheet.unmapped_rows] == [
+        (9, "Số hộ dùng nước sạch", "Thực hiện: 2100")
+    ]
+
+
+def test_year_columns_and_midterm_column(tmp_path, catalog):
+    header = ["TT", "Nội dung", "Kế hoạch", "TH 2021", "Ước TH 2023", "Giữa nhiệm kỳ"]
+    rows = [
+        ["Kỳ báo cáo: Sơ kết giữa nhiệm kỳ 2020-2025"],
+        header,
+        [1, "Số hộ nghèo", 50, 40, 30, 30],
+    ]
+    sheet = parse_sheet(read_workbook(_save_sheet(tmp_path / "years.xlsx", rows))[0], catalog)
+    assert [(o.period_code, o.is_estimate, o.value) for o in sheet.observations] == [
+        ("2021", False, 40),
+        ("2023", True, 30),
+        ("2020-2025-MID", False, 30),
+    ]
+    assert sheet.observations[0].target_direction == "exact"
+
+
+def test_value_column_without_a_period_is_an_issue(tmp_path, catalog):
+    rows = [HEADER, ["1", "VH.DAN_SO", "Dân số", "người", None, 9000]]
+    sheet = parse_sheet(read_workbook(_save_sheet(tmp_path / "noperiod.xlsx", rows))[0], catalog)
+    assert sheet.period_code is None and not sheet.observations
+    assert [i.rule for i in sheet.cell_issues] == ["period_unknown"]
+
+
+def test_sheet_without_table_gives_none(catalog):
+    grid = SheetGrid("notes", 0, True, [["Hướng dẫn"], ["Ghi số liệu vào cột Thực hiện"]])
+    assert parse_sheet(grid, catalog) is None
+
+
+def test_worded_report_date_in_the_title(catalog):
+    grid = SheetGrid(
+        "s",
+        0,
+        True,
+        [
+            ["ĐẢNG ỦY PHƯỜNG PHỔ HÒA", None, "Phổ Hòa, ngày 18 tháng 5 năm 2023"],
+            ["Phường:", "Phổ Hòa"],
+            ["Thị xã: Đức Phổ", None, "Tỉnh: Quảng Ngãi"],
+            ["Kỳ báo cáo", "Năm 2022"],
+            ["STT", "Chỉ tiêu", "Năm 2022"],
+            [1, "Dân số", 9000],
+        ],
+    )
+    sheet = parse_sheet(grid, catalog)
+    assert sheet.report_date == date(2023, 5, 18)
+    assert (sheet.unit_name, sheet.district_name) == ("Phường Phổ Hòa", "Thị xã Đức Phổ")
+    assert sheet.province_name == "Tỉnh Quảng Ngãi"
+    assert sheet.period_code == "2022"
+
+
+@pytest.mark.parametrize(
+    ("header", "kind"),
+    [
+        ("STT", "stt"),
+        ("Số TT", "stt"),
+        ("Mã số", "code"),
+        ("Tên chỉ tiêu", "name"),
+        ("Nội dung chỉ tiêu", "name"),
+        ("Đơn vị tính", "unit"),
+        ("Chỉ tiêu Nghị quyết", "target"),
+        ("Mục tiêu NQ", "target"),
+        ("KH", "target"),
+        ("Kết quả", "value"),
+        ("Số liệu", "value"),
+        ("Năm 2021", "year"),
+        ("Sơ kết", "midterm"),
+        ("So sánh", "computed"),
+        ("Tỷ lệ đạt", "computed"),
+        ("Đánh giá", "assessment"),
+        ("Ghi chú", "note"),
+        ("Lung tung", None),
+    ],
+)
+def test_classify_header(header, kind):
+    role = classify_header(header)
+    assert (role.kind if role else None) == kind
+
+
+def test_find_header_needs_a_name_and_a_value_column():
+    assert find_header(SheetGrid("s", 0, True, [["STT", "Chỉ tiêu", "ĐVT"]])) is None
+
+
+# ------------------------------------------------------------------ reading files
+
+
+def _cp1258_bytes(text: str) -> bytes:
+    """Windows-1258 has the vowels (ơ, ư, â...) precomposed but the tones as combining marks."""
+    pieces = []
+    for char in text:
+        decomposed = unicodedata.normalize("NFD", char)
+        tones = "".join(mark for mark in decomposed if mark in TONE_MARKS)
+        bare = unicodedata.normalize("NFC", "".join(m for m in decomposed if m not in TONE_MARKS))
+        pieces.append(bare + tones)
+    return codecs.encode("".join(pieces), "cp1258")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "separator"),
+    [("utf-8-sig", ";"), ("utf-8", ","), ("utf-16", ";"), ("cp1258", ";")],
+)
+def test_csv_encodings_and_separators(tmp_path, catalog, encoding, separator):
+    lines = [
+        ["Đơn vị", "Phường Phổ Hòa"],
+        ["Kỳ báo cáo", "Năm 2024"],
+        ["STT", "Chỉ tiêu", "ĐVT", "Thực hiện"],
+        ["1", "Tỷ lệ hộ nghèo", "%", "3,07"],
+    ]
+    text = "\r\n".join(separator.join(f'"{cell}"' for cell in line) for line in lines)
+    path = tmp_path / "report.csv"
+    if encoding == "cp1258":
+        path.write_bytes(_cp1258_bytes(text))
+    else:
+        path.write_bytes(text.encode(encoding))
+    sheet = parse_sheet(read_workbook(path)[0], catalog)
+    assert sheet.unit_name == "Phường Phổ Hòa"
+    assert [(o.indicator_code, o.value, o.source_cell) for o in sheet.observations] == [
+        ("VH.HO_NGHEO_TYLE", 3.07, "D4")
+    ]
+
+
+def test_unsupported_extension(tmp_path):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(b"%PDF-1.4")
+    with pytest.raises(UnreadableFile) as caught:
+        read_workbook(path)
+    assert ".pdf" in caught.value.reason_vi and ".pdf" in caught.value.reason_en
+
+
+def test_empty_file_and_empty_workbook(tmp_path):
+    empty = tmp_path / "empty.xlsx"
+    empty.write_bytes(b"")
+    blank = tmp_path / "blank.xlsx"
+    openpyxl.Workbook().save(blank)
+    for path in (empty, blank):
+        with pytest.raises(UnreadableFile) as caught:
+            read_workbook(path)
+        assert "trống" in caught.value.reason_vi and "empty" in caught.value.reason_en
+
+
+def test_truncated_workbook(tmp_path, demo):
+    out_dir, manifest = demo
+    data = (out_dir / manifest.files[-1]).read_bytes()
+    path = tmp_path / "truncated.xlsx"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(UnreadableFile):
+        read_workbook(path)
+
+
+def test_password_protected_workbook(tmp_path):
+    # An encrypted OOXML file is an OLE container with an "EncryptedPackage" stream.
+    ole = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "EncryptedPackage".encode("utf-16-le")
+    )
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(ole + b"\x00" * 1024)
+    with pytest.raises(UnreadableFile) as caught:
+        read_workbook(path)
+    assert "mật khẩu" in caught.value.reason_vi and "password" in caught.value.reason_en
+
+
+def test_xls_saved_under_xlsx_name_still_opens(tmp_path):
+    path = _save_sheet(tmp_path / "report.xlsx", [["a"]])
+    renamed = path.rename(tmp_path / "report.ods.xlsx")
+    assert read_workbook(renamed)[0].rows[0][0] == "a"
+
+
+@pytest.mark.parametrize(
+    ("row_idx", "col_idx", "address"),
+    [
+        (0, 0, "A1"),
+        (11, 5, "F12"),
+        (0, 25, "Z1"),
+        (0, 26, "AA1"),
+        (9, 701, "ZZ10"),
+        (0, 702, "AAA1"),
+    ],
+)
+def test_cell_address(row_idx, col_idx, address):
+    assert cell_address(row_idx, col_idx) == address

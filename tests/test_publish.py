@@ -1,0 +1,51 @@
+"""Publishing swaps a finished build in atomically and never touches a failed one."""
+
+from __future__ import annotations
+
+import duckdb
+
+from flows.publish import abandon_build, publish, start_build
+
+
+def _write(path, value):
+    con = duckdb.connect(str(path))
+    con.execute("CREATE OR REPLACE TABLE t AS SELECT ? AS v", [value])
+    con.close()
+
+
+def _read(path):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT v FROM t").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_build_starts_from_the_published_history_and_replaces_it(tmp_path):
+    published = tmp_path / "wh" / "warehouse.duckdb"
+    published.parent.mkdir()
+    _write(published, "night 1")
+    building = start_build(published)
+    assert building != published and _read(building) == "night 1"
+    _write(building, "night 2")
+    assert _read(published) == "night 1"  # readers still see the last good warehouse
+    publish(building, published)
+    assert _read(published) == "night 2"
+    assert not building.exists()
+    assert sorted(p.name for p in published.parent.iterdir()) == ["warehouse.duckdb"]
+
+
+def test_abandoned_build_leaves_the_published_warehouse(tmp_path):
+    published = tmp_path / "warehouse.duckdb"
+    _write(published, "good")
+    building = start_build(published)
+    _write(building, "half built")
+    abandon_build(building)
+    assert _read(published) == "good"
+    assert not building.exists()
+
+
+def test_first_build_starts_empty(tmp_path):
+    published = tmp_path / "new" / "warehouse.duckdb"
+    building = start_build(published)
+    assert not building.exists() and building.parent.is_dir()
