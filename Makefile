@@ -27,6 +27,7 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(MAKE) --no-print-directory sqlfluff
 	$(BIN)/pytest
 
 ## Lint the dbt SQL (dbt templater, duckdb dialect).

@@ -234,7 +234,7 @@ class QualityGate:
                     f"{result.exception_info.get('exception_message')}"
                 )
             detail = batch.validate(
-                result.expectation_config,
+                result.expectation_config.to_domain_obj(),
                 result_format={
                     "result_format": "COMPLETE",
                     "unexpected_index_column_names": ["row_id"],

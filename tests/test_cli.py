@@ -1,0 +1,72 @@
+"""The ``chitieu`` console script, as an operator runs it (no Prefect server configured)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.demo import generate_demo
+
+pytestmark = pytest.mark.slow
+
+CHITIEU = Path(sys.executable).with_name("chitieu")
+
+
+def _chitieu(*args, env_extra=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env.update(env_extra or {})
+    return subprocess.run(
+        [str(CHITIEU), *args], capture_output=True, text=True, env=env, timeout=600, check=False
+    )
+
+
+def test_help_lists_commands_with_examples():
+    result = _chitieu("--help")
+    assert result.returncode == 0
+    assert "run" in result.stdout and "examples:" in result.stdout
+
+
+def test_run_publishes_and_reports_rejections(tmp_path):
+    raw = tmp_path / "raw"
+    generate_demo(tmp_path / "demo")
+    for relative in ("nam-2024/pho-hoa.xlsx", "nam-2024/pho-van.xlsx", "loi/bao-cao-hong.xlsx"):
+        (raw / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp_path / "demo" / relative, raw / relative)
+    warehouse = tmp_path / "out" / "warehouse.duckdb"
+    result = _chitieu("run", "--raw-dir", str(raw), "--warehouse", str(warehouse), "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout)
+    assert (summary["files_seen"], summary["submissions_loaded"]) == (3, 2)
+    assert summary["submissions_rejected"] == 1
+    assert summary["rejections"][0]["file"] == "loi/bao-cao-hong.xlsx"
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        (n_units,) = con.execute(
+            "select count(distinct unit_key) from marts.fct_indicator_value"
+        ).fetchone()
+    finally:
+        con.close()
+    assert n_units == 2
+    assert not warehouse.with_name("warehouse.duckdb.building").exists()
+
+
+def test_failed_run_exits_non_zero_and_keeps_the_published_warehouse(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("create table marker as select 'last good' as v")
+    con.close()
+    result = _chitieu("run", "--raw-dir", str(tmp_path / "missing"), "--warehouse", str(warehouse))
+    assert result.returncode == 1
+    assert "failed" in result.stderr and "left as it was" in result.stderr
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select v from marker").fetchone() == ("last good",)
+    finally:
+        con.close()
