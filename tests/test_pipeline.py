@@ -230,6 +230,12 @@ def test_dimensions(warehouse):
         "select period_type, term_code from marts.dim_period where period_code = '2020-2025-MID'",
     ) == ("mid_term", "2020-2025")
     assert _one(warehouse, "select count(*) from marts.dim_indicator")[0] == 35
+    assert _one(
+        warehouse,
+        "select value_type, unit_aggregation, time_aggregation, numerator_code, "
+        "denominator_code, higher_is_better from marts.dim_indicator "
+        "where indicator_code = 'VH.HO_NGHEO_TYLE'",
+    ) == ("percent", "ratio", "last", "VH.HO_NGHEO", "VH.TONG_HO", False)
 
 
 def test_rerun_loads_nothing_twice(prefect_server, demo_run):
