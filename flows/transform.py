@@ -43,7 +43,7 @@ def dbt_build_args(project_dir: Path = DBT_PROJECT_DIR, threads: int | None = No
 
 
 @contextmanager
-def _warehouse_env(database: Path) -> Iterator[None]:
+def warehouse_env(database: Path) -> Iterator[None]:
     """Point profiles.yml's ``env_var('CHITIEU_WAREHOUSE')`` at ``database`` for one call."""
     previous = os.environ.get(WAREHOUSE_ENV)
     os.environ[WAREHOUSE_ENV] = str(database)
@@ -61,7 +61,7 @@ def run_dbt_build(database: Path, args: list[str] | None = None) -> DbtBuildResu
     quiet_third_party_defaults()
     from dbt.cli.main import dbtRunner
 
-    with _warehouse_env(database):
+    with warehouse_env(database):
         result = dbtRunner().invoke(args or dbt_build_args())
     if result.exception is not None:
         raise DbtBuildFailed(f"dbt build could not run: {result.exception}") from result.exception
