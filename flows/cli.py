@@ -1,9 +1,11 @@
 """``chitieu``: the command line of the warehouse.
 
-Exit status: 0 when the run completed (even if some files were rejected: their
-reasons are in the summary and in ``marts.rpt_submission_status``); 1 when the
-pipeline itself failed (the published warehouse is left as it was); 2 on a usage
-error.
+Exit status:
+  0  the command completed (a run may have rejected files: see its summary and
+     ``marts.rpt_submission_status``)
+  1  the pipeline itself failed; the published warehouse was left as it was
+  2  usage error
+  3  another run is already working on this warehouse; this one did nothing
 """
 
 from __future__ import annotations
@@ -18,56 +20,107 @@ from flows import settings
 EXIT_OK = 0
 EXIT_PIPELINE_FAILED = 1
 EXIT_USAGE = 2
+EXIT_RUN_IN_PROGRESS = 3
 
 EXAMPLES = """\
 examples:
   chitieu run                                   # data/raw/ → data/warehouse/warehouse.duckdb
   chitieu run --raw-dir /srv/landing --warehouse /srv/wh/warehouse.duckdb
+  chitieu run --full                            # rebuild everything from the archive
   chitieu run --json                            # the run summary as JSON, for scripts
+  chitieu status                                # last runs; is the warehouse current?
+  chitieu serve --cron "0 2 * * *"              # nightly at 02:00 Asia/Ho_Chi_Minh
+
+exit status: 0 done (files may have been rejected), 1 pipeline failed (published
+warehouse untouched), 2 usage error, 3 another run is in progress
 """
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="chitieu",
-        description="Ward indicator submissions → a published DuckDB warehouse.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = commands.add_parser(
-        "run",
-        help="run the nightly pipeline once",
-        description="Parse, validate, stage, build and publish, once.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    run.add_argument(
+def _add_locations(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--raw-dir",
         type=Path,
         default=None,
         help=f"landing folder (default: ${settings.RAW_DIR_ENV} or {settings.DEFAULT_RAW_DIR})",
     )
-    run.add_argument(
+    parser.add_argument(
         "--warehouse",
         type=Path,
         default=None,
         help=f"published warehouse file (default: ${settings.WAREHOUSE_ENV} or "
         f"{settings.DEFAULT_WAREHOUSE})",
     )
+
+
+def _parser() -> argparse.ArgumentParser:
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="chitieu",
+        description="Ward indicator submissions → a published DuckDB warehouse.",
+        epilog=EXAMPLES,
+        formatter_class=formatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="run the nightly pipeline once",
+        description="Archive, parse, validate, stage, build and publish, once.",
+        epilog=EXAMPLES,
+        formatter_class=formatter,
+    )
+    _add_locations(run)
+    run.add_argument(
+        "--full", action="store_true", help="rebuild the warehouse from every archived file"
+    )
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    status = commands.add_parser(
+        "status",
+        help="show the last runs and whether the published warehouse is current",
+        epilog=EXAMPLES,
+        formatter_class=formatter,
+    )
+    _add_locations(status)
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the nightly flow on a cron schedule (Prefect deployment)",
+        description="Serve the nightly flow as a Prefect deployment. Without PREFECT_API_URL "
+        "a local Prefect server is started, its database under data/prefect/.",
+        epilog=EXAMPLES,
+        formatter_class=formatter,
+    )
+    _add_locations(serve)
+    serve.add_argument("--cron", default="0 2 * * *", help="cron schedule (default 0 2 * * *)")
+    serve.add_argument(
+        "--timezone", default="Asia/Ho_Chi_Minh", help="schedule time zone (default %(default)s)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=4200, help="port of the local Prefect server it starts"
+    )
     return parser
 
 
-def _run(args: argparse.Namespace) -> int:
-    settings.quiet_third_party_defaults()
-    from flows.pipeline import RunSummary, nightly_pipeline
+def _locations(args: argparse.Namespace) -> tuple[Path, Path]:
+    raw_dir = (args.raw_dir or settings.raw_dir()).resolve()
+    warehouse = (args.warehouse or settings.warehouse_path()).resolve()
+    return raw_dir, warehouse
 
-    raw_dir = args.raw_dir or settings.raw_dir()
-    warehouse = args.warehouse or settings.warehouse_path()
+
+def _run(args: argparse.Namespace) -> int:
+    # Prefect, GE and dbt are slow to import: `chitieu --help` should not pay for them.
+    from flows.pipeline import RunSummary, nightly_pipeline
+    from flows.runlock import RunInProgress, run_lock
+
+    raw_dir, warehouse = _locations(args)
     try:
-        result = nightly_pipeline(raw_dir=str(raw_dir), warehouse=str(warehouse))
-    except Exception as error:
+        with run_lock(settings.lock_path(warehouse)):
+            result = nightly_pipeline(
+                raw_dir=str(raw_dir), warehouse=str(warehouse), full=args.full
+            )
+    except RunInProgress as busy:
+        print(f"chitieu run: {busy}", file=sys.stderr)
+        return EXIT_RUN_IN_PROGRESS
+    except Exception as error:  # any failure of the pipeline is reported
         print(f"chitieu run failed: {type(error).__name__}: {error}", file=sys.stderr)
         print(f"The published warehouse {warehouse} was left as it was.", file=sys.stderr)
         return EXIT_PIPELINE_FAILED
@@ -76,12 +129,33 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _status(args: argparse.Namespace) -> int:
+    from flows.status import read_status
+
+    raw_dir, warehouse = _locations(args)
+    status = read_status(warehouse, raw_dir)
+    print(
+        json.dumps(status.as_dict(), ensure_ascii=False, indent=2)
+        if args.json
+        else status.as_text()
+    )
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from flows.serve import serve_nightly
+
+    raw_dir, warehouse = _locations(args)
+    serve_nightly(raw_dir, warehouse, cron=args.cron, timezone=args.timezone, port=args.port)
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``chitieu`` console script."""
+    settings.quiet_third_party_defaults()
     args = _parser().parse_args(argv)
-    if args.command == "run":
-        return _run(args)
-    return EXIT_USAGE
+    commands = {"run": _run, "status": _status, "serve": _serve}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,18 @@ Two steps, kept apart so each can be tested and extended on its own:
 
 Column roles come from :data:`HEADER_PATTERNS` and metadata labels from
 :data:`METADATA_LABELS`; new layouts are supported by extending those tables.
+
+What calamine does not report is read from the package XML in the same pass over
+the bytes (with defusedxml, which refuses entity tricks): error cells, formulas saved
+without a result, and number formats, so that 0.915 formatted as a percentage in a
+percent row reads 91.5. That works for .xlsx/.xlsm and .ods (``percentage`` cells);
+for .xls the BIFF formats are not read (no reader for them among the dependencies),
+so a percent-formatted .xls cell in a percent row reads as the stored fraction
+(0.915, not 91.5): a known limitation.
+
+Text cells are matched on their repaired form (NFC, tones, TCVN3/VNI decoded by
+:mod:`flows.textnorm`) while :class:`Observation` and ``ParsedSheet.metadata`` keep
+the text as typed.
 """
 
 from __future__ import annotations
@@ -20,22 +32,27 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from xml.etree import ElementTree
 
 import python_calamine
+from defusedxml import ElementTree
 
 from flows.catalog import Catalog, Indicator
+from flows.errors import UnreadableFile
 from flows.periods import parse_period, parse_report_date, parse_term, parse_year_header
+from flows.safety import check_sheet_size
 from flows.textnorm import fold, fold_words, normalize_text
 from flows.values import (
     CELL_ERROR_TEXTS,
     NO_CACHED_VALUE,
+    PER_MILLE,
     ParsedTarget,
     ParsedValue,
+    is_per_mille_unit,
     original_text_of,
     parse_target,
     parse_value,
@@ -54,20 +71,6 @@ MAX_HEADER_SEARCH_ROWS = 60
 
 
 # ------------------------------------------------------------------ errors
-
-
-class UnreadableFile(Exception):
-    """A file that cannot be read as a workbook; the reason is bilingual, Vietnamese first."""
-
-    def __init__(self, reason_vi: str, reason_en: str) -> None:
-        super().__init__(f"{reason_vi} / {reason_en}")
-        self.reason_vi = reason_vi
-        self.reason_en = reason_en
-
-    @property
-    def reason(self) -> str:
-        """Both languages in one text, Vietnamese first."""
-        return f"{self.reason_vi} / {self.reason_en}"
 
 
 def _damaged() -> UnreadableFile:
@@ -108,13 +111,16 @@ def _unsupported_extension(extension: str) -> UnreadableFile:
 class SheetGrid:
     """One sheet's cells; ``rows[r][c]`` is the real cell at row ``r + 1``, column ``c + 1``.
 
-    Empty cells are None; rows may have different lengths.
+    Empty cells are None; rows may have different lengths. ``percent_cells`` holds the
+    0-based ``(row, column)`` of numeric cells formatted as a percentage (``0.915``
+    shown as ``91,5%``), known for .xlsx/.xlsm and .ods files.
     """
 
     name: str
     index: int
     visible: bool
     rows: list[list]
+    percent_cells: frozenset[tuple[int, int]] = frozenset()
 
     def cell(self, row_idx: int, col_idx: int) -> object:
         """The cell value, None outside the data or when empty."""
@@ -156,19 +162,27 @@ def _read_spreadsheet(data: bytes) -> list[SheetGrid]:
         raise _password_protected() from error
     except Exception as error:  # calamine raises several unrelated types for bad bytes
         raise _damaged() from error
-    error_cells = _xlsx_formula_problems(data) if data.startswith(_ZIP_MAGIC) else {}
+    extras = _package_cell_extras(data) if data.startswith(_ZIP_MAGIC) else {}
     grids = []
     for index, metadata in enumerate(workbook.sheets_metadata):
         if metadata.typ != python_calamine.SheetTypeEnum.WorkSheet:
             continue
         try:
             sheet = workbook.get_sheet_by_index(index)
+        except Exception as error:
+            raise _damaged() from error
+        # Checked before the cells are copied into Python lists, which is what costs memory.
+        check_sheet_size(metadata.name, sheet.height, sheet.width)
+        try:
             rows = _calamine_rows(sheet)
         except Exception as error:
             raise _damaged() from error
-        _overlay(rows, error_cells.get(metadata.name, {}))
+        sheet_extras = extras.get(metadata.name, _SheetExtras())
+        _overlay(rows, sheet_extras.problems)
         visible = metadata.visible == python_calamine.SheetVisibleEnum.Visible
-        grids.append(SheetGrid(metadata.name, index, visible, rows))
+        grids.append(
+            SheetGrid(metadata.name, index, visible, rows, frozenset(sheet_extras.percent_cells))
+        )
     return grids
 
 
@@ -204,24 +218,77 @@ def _overlay(rows: list[list], cells: dict[tuple[int, int], str]) -> None:
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_NS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_NS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 
+# Built-in number formats 9 ("0%") and 10 ("0.00%") are percentages; custom formats
+# are when they hold a "%" outside quotes and escapes.
+_BUILTIN_PERCENT_FORMATS = frozenset({9, 10})
+_QUOTED_OR_ESCAPED = re.compile(r'"[^"]*"|\\.')
 
-def _xlsx_formula_problems(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
-    """Error cells (``#REF!``) and formulas without a saved result, per sheet name.
 
-    calamine reads both as empty cells; the spec wants them reported with their
-    address, so they are read from the sheet XML directly. Best effort: any
-    surprise in the package gives no extra cells rather than a failure.
+@dataclass
+class _SheetExtras:
+    """What calamine does not tell about a sheet's cells, by 0-based (row, column).
+
+    ``problems`` are error texts (``#REF!``) and formulas without a saved result,
+    which calamine reads as empty; ``percent_cells`` are numbers formatted as percent.
+    """
+
+    problems: dict[tuple[int, int], str] = field(default_factory=dict)
+    percent_cells: set[tuple[int, int]] = field(default_factory=set)
+
+
+def _package_cell_extras(data: bytes) -> dict[str, _SheetExtras]:
+    """Error cells, formulas without result and percent-formatted cells, per sheet name.
+
+    Read from the package XML directly, in one pass over the parts that matter.
+    defusedxml refuses entity expansion and external references (a crafted workbook
+    must not exhaust memory or read files). Best effort: any surprise in the package
+    gives no extras rather than a failure, since calamine has read the cells already.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
-            return {
-                name: _sheet_formula_problems(package.read(part))
-                for name, part in _xlsx_sheet_parts(package).items()
-            }
+            names = set(package.namelist())
+            if "xl/workbook.xml" in names:
+                return _xlsx_cell_extras(package, names)
+            if "content.xml" in names:
+                return _ods_cell_extras(package.read("content.xml"))
     except Exception:
         return {}
+    return {}
+
+
+def _xlsx_cell_extras(package: zipfile.ZipFile, names: set[str]) -> dict[str, _SheetExtras]:
+    percent_styles = (
+        _xlsx_percent_styles(package.read("xl/styles.xml"))
+        if ("xl/styles.xml" in names)
+        else frozenset()
+    )
+    return {
+        name: _sheet_cell_extras(package.read(part), percent_styles)
+        for name, part in _xlsx_sheet_parts(package).items()
+        if part in names
+    }
+
+
+def _xlsx_percent_styles(xml: bytes) -> frozenset[str]:
+    """The cell style indices (the ``s`` attribute of a cell) whose number format is percent."""
+    root = ElementTree.fromstring(xml)
+    percent_formats = set(_BUILTIN_PERCENT_FORMATS)
+    for number_format in root.iter(f"{_NS_MAIN}numFmt"):
+        code = _QUOTED_OR_ESCAPED.sub("", number_format.get("formatCode", ""))
+        if "%" in code:
+            percent_formats.add(int(number_format.get("numFmtId", "-1")))
+    cell_formats = root.find(f"{_NS_MAIN}cellXfs")
+    if cell_formats is None:
+        return frozenset()
+    return frozenset(
+        str(index)
+        for index, xf in enumerate(cell_formats.iter(f"{_NS_MAIN}xf"))
+        if int(xf.get("numFmtId", "0")) in percent_formats
+    )
 
 
 def _xlsx_sheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
@@ -239,21 +306,69 @@ def _xlsx_sheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _sheet_formula_problems(xml: bytes) -> dict[tuple[int, int], str]:
-    problems = {}
+def _needs_cell_scan(xml: bytes, percent_styles: frozenset[str]) -> bool:
+    """Whether a sheet can hold an extra at all: most sheets have no formula, error or %.
+
+    A byte search is far cheaper than parsing every cell of every sheet. Both quote
+    styles and namespace prefixes (``<x:f>``) occur; a false positive only costs time.
+    """
+    if b"<f" in xml or b":f" in xml or b't="e"' in xml or b"t='e'" in xml:
+        return True
+    return any(
+        f's="{style}"'.encode() in xml or f"s='{style}'".encode() in xml for style in percent_styles
+    )
+
+
+def _sheet_cell_extras(xml: bytes, percent_styles: frozenset[str]) -> _SheetExtras:
+    extras = _SheetExtras()
+    if not _needs_cell_scan(xml, percent_styles):
+        return extras
     for cell in ElementTree.fromstring(xml).iter(f"{_NS_MAIN}c"):
         value = cell.find(f"{_NS_MAIN}v")
         value_text = value.text if value is not None else None
+        is_number = cell.get("t", "n") == "n"
+        is_percent = is_number and value_text and cell.get("s") in percent_styles
         if cell.get("t") == "e" and value_text:
             text = value_text
         elif cell.find(f"{_NS_MAIN}f") is not None and not value_text:
             text = NO_CACHED_VALUE
+        elif is_percent:
+            text = None
         else:
             continue
         position = _parse_cell_ref(cell.get("r", ""))
-        if position is not None:
-            problems[position] = text
-    return problems
+        if position is None:
+            continue
+        if text is not None:
+            extras.problems[position] = text
+        if is_percent:
+            extras.percent_cells.add(position)
+    return extras
+
+
+def _ods_cell_extras(xml: bytes) -> dict[str, _SheetExtras]:
+    """Percentage cells (``office:value-type="percentage"``) of an .ods file, per table."""
+    if b'"percentage"' not in xml:
+        return {}
+    extras = {}
+    for table in ElementTree.fromstring(xml).iter(f"{_NS_TABLE}table"):
+        sheet = _SheetExtras()
+        row_idx = 0
+        for row in table.iter(f"{_NS_TABLE}table-row"):
+            repeat_rows = int(row.get(f"{_NS_TABLE}number-rows-repeated", "1"))
+            col_idx = 0
+            for cell in row:
+                repeat_cols = int(cell.get(f"{_NS_TABLE}number-columns-repeated", "1"))
+                if cell.get(f"{_NS_OFFICE}value-type") == "percentage":
+                    sheet.percent_cells.update(
+                        (row_idx + r, col_idx + c)
+                        for r in range(min(repeat_rows, 1000))
+                        for c in range(min(repeat_cols, 1000))
+                    )
+                col_idx += repeat_cols
+            row_idx += repeat_rows
+        extras[table.get(f"{_NS_TABLE}name", "")] = sheet
+    return extras
 
 
 def _parse_cell_ref(ref: str) -> tuple[int, int] | None:
@@ -287,7 +402,9 @@ def _decode_csv(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1258", errors="replace")
+        # Windows-1258 stores tones as combining marks after the vowel: composing them
+        # gives the text the clerk saw, not a byte-level artefact.
+        return unicodedata.normalize("NFC", data.decode("cp1258", errors="replace"))
 
 
 def _csv_delimiter(text: str) -> str:
@@ -311,7 +428,13 @@ def cell_address(row_idx: int, col_idx: int) -> str:
 
 @dataclass
 class Observation:
-    """One value cell of an indicator row, with the row's target and its provenance."""
+    """One value cell of an indicator row, with the row's target and its provenance.
+
+    ``unit`` is the unit ``value`` is expressed in: the catalog's unit (money in đồng,
+    percents in 0-100), or ``‰`` for a per-mille cell. ``unit_suffix`` is what the
+    clerk typed after the number (``đ/c``, ``%``, ``‰``). ``original_text`` is the
+    cell as typed, before any repair of legacy font encodings.
+    """
 
     indicator_code: str
     period_code: str
@@ -329,6 +452,8 @@ class Observation:
     source_row: int
     note: str | None = None
     stated_percent: float | None = None
+    unit: str | None = None
+    unit_suffix: str | None = None
 
 
 @dataclass
@@ -567,6 +692,13 @@ def _metadata_text(raw: object) -> str:
     return normalize_text(original_text_of(raw))
 
 
+def _raw_metadata_text(raw: object) -> str:
+    """A metadata value as the clerk typed it (dates as dd/mm/yyyy), ends stripped."""
+    if isinstance(raw, datetime | date):
+        return raw.strftime("%d/%m/%Y")
+    return original_text_of(raw).strip()
+
+
 def _with_type(label: str, value: str) -> str:
     """The value prefixed with its unit type when the label names the type."""
     unit_type = _TYPE_LABELS.get(fold(label))
@@ -600,7 +732,8 @@ class SheetIdentity:
 def read_identity(grid: SheetGrid, header_first_row: int) -> SheetIdentity:
     """The metadata above the table, completed from the title when a label is missing."""
     entries = [entry for row in grid.rows[:header_first_row] for entry in _row_metadata(row)]
-    identity = SheetIdentity({entry.label: _metadata_text(entry.raw) for entry in entries})
+    # The values are kept as typed (provenance); matching below uses the repaired text.
+    identity = SheetIdentity({entry.label: _raw_metadata_text(entry.raw) for entry in entries})
     first = {}
     for entry in entries:
         first.setdefault(entry.key, entry)
@@ -852,6 +985,11 @@ class _SheetContext:
     identity: SheetIdentity
     result: ParsedSheet
     state: _TableState = field(default_factory=_TableState)
+    percent_cells: frozenset[tuple[int, int]] = frozenset()
+
+    def warn(self, issue: CellIssue) -> None:
+        """Record a warning: the value stays, the clerk is told what looks wrong."""
+        self.result.cell_issues.append(issue)
 
 
 def _unmapped(cells: _RowCells, values: list[tuple[int, ColumnRole, object]]) -> UnmappedRow:
@@ -881,8 +1019,22 @@ def _parse_data_row(context: _SheetContext, row: list, row_idx: int) -> None:
     target = _scaled_target(
         parse_target(cells.target_raw, reading_type), indicator, cells.unit_text
     )
-    for col, role, raw in values:
-        _add_value(context, cells, indicator, target, col, role, raw)
+    added = [
+        observation
+        for col, role, raw in values
+        if (observation := _add_value(context, cells, indicator, target, col, role, raw))
+    ]
+    if added and target is not None:
+        _cross_check_computed_columns(context, row, cells, indicator, target, added[-1])
+
+
+def _is_percent_formatted(context: _SheetContext, row_idx: int, col: int, raw: object) -> bool:
+    """A number shown as a percentage by its cell format (0.915 shown as 91,5%)."""
+    return (
+        isinstance(raw, int | float)
+        and not isinstance(raw, bool)
+        and (row_idx, col) in context.percent_cells
+    )
 
 
 def _add_value(
@@ -893,40 +1045,187 @@ def _add_value(
     col: int,
     role: ColumnRole,
     raw: object,
-) -> None:
-    parsed = parse_value(raw, _reading_type(indicator, cells.unit_text))
+) -> Observation | None:
+    if indicator.value_type == "percent" and _is_percent_formatted(
+        context, cells.row_idx, col, raw
+    ):
+        # The cell holds 0.915 and shows 91,5%: the value is 91.5, the provenance 0.915.
+        parsed = replace(
+            parse_value(_as_percent_points(raw), "percent"), original_text=original_text_of(raw)
+        )
+    else:
+        parsed = parse_value(raw, _reading_type(indicator, cells.unit_text))
     if parsed.is_blank:
-        return
+        return None
     address = cell_address(cells.row_idx, col)
     period = _column_period(role, context.identity.period_code, context.identity.term_code)
     if period is None:
         if col not in context.state.reported_missing_period:
             context.state.reported_missing_period.add(col)
             context.result.cell_issues.append(_missing_period_issue(address, role))
-        return
+        return None
     if parsed.error is not None:
         issue = _cell_issue(parsed.error, address, indicator, period, parsed.original_text)
         context.result.cell_issues.append(issue)
+        return None
+    per_mille = parsed.unit_suffix == PER_MILLE or (
+        parsed.unit_suffix is None and is_per_mille_unit(cells.unit_text)
+    )
+    observation = Observation(
+        indicator_code=indicator.indicator_code,
+        period_code=period,
+        value=_scaled_value(parsed, indicator, cells.unit_text),
+        qualifier=parsed.qualifier,
+        denominator=parsed.denominator,
+        is_estimate=role.is_estimate,
+        target_text=target.text if target else None,
+        target_low=target.low if target else None,
+        target_high=target.high if target else None,
+        target_direction=target.direction if target else None,
+        target_per_year=target.per_year if target else None,
+        original_text=parsed.original_text,
+        source_cell=address,
+        source_row=cells.row_idx + 1,
+        note=cells.note,
+        stated_percent=parsed.stated_percent,
+        unit=PER_MILLE if per_mille else indicator.unit,
+        unit_suffix=parsed.unit_suffix,
+    )
+    context.result.observations.append(observation)
+    if per_mille and indicator.value_type == "percent":
+        context.warn(_per_mille_warning(observation))
+    _cross_check_stated_percent(context, parsed, observation)
+    return observation
+
+
+def _as_percent_points(raw: float) -> float:
+    """0.915 → 91.5, without binary noise (0.915 * 100 is 91.50000000000001)."""
+    return round(float(raw) * 100, 9)
+
+
+# ------------------------------------------------------------------ clerk-computed cross-checks
+
+# Clerks truncate or round their own percentages: a difference below one percentage
+# point is rounding, not a mistake.
+CLERK_PERCENT_TOLERANCE = 1.0
+
+
+def _vn_number(number: float) -> str:
+    """A number as a Vietnamese reader writes it: ``102,3``."""
+    return f"{number:.1f}".removesuffix(".0").replace(".", ",")
+
+
+def _en_number(number: float) -> str:
+    return f"{number:.1f}".removesuffix(".0")
+
+
+def _percent_disagrees(stated: float, computed: float) -> bool:
+    return abs(stated - computed) >= CLERK_PERCENT_TOLERANCE
+
+
+def _mismatch_warning(
+    address: str, observation: Observation, stated: float, numerator: float, denominator: float
+) -> CellIssue:
+    computed = 100.0 * numerator / denominator
+    code = observation.indicator_code
+    return CellIssue(
+        "warning",
+        "clerk_computed_mismatch",
+        address,
+        code,
+        observation.period_code,
+        f"Ô {address} ({code}): tỷ lệ ghi {_vn_number(stated)}% nhưng "
+        f"{_vn_number(numerator)} / {_vn_number(denominator)} = {_vn_number(computed)}%; "
+        "số liệu vẫn được nhận, hãy kiểm tra lại cách tính.",
+        f"Cell {address} ({code}): the stated {_en_number(stated)}% differs from "
+        f"{_en_number(numerator)} / {_en_number(denominator)} = {_en_number(computed)}%; "
+        "the value is kept, please check the computation.",
+    )
+
+
+def _cross_check_stated_percent(
+    context: _SheetContext, parsed: ParsedValue, observation: Observation
+) -> None:
+    """``36/35 (103%)``: the clerk's bracketed percent against 100 × 36 / 35."""
+    if parsed.stated_percent is None or not parsed.denominator or parsed.value is None:
         return
-    context.result.observations.append(
-        Observation(
-            indicator_code=indicator.indicator_code,
-            period_code=period,
-            value=_scaled_value(parsed, indicator, cells.unit_text),
-            qualifier=parsed.qualifier,
-            denominator=parsed.denominator,
-            is_estimate=role.is_estimate,
-            target_text=target.text if target else None,
-            target_low=target.low if target else None,
-            target_high=target.high if target else None,
-            target_direction=target.direction if target else None,
-            target_per_year=target.per_year if target else None,
-            original_text=parsed.original_text,
-            source_cell=address,
-            source_row=cells.row_idx + 1,
-            note=cells.note,
-            stated_percent=parsed.stated_percent,
+    computed = 100.0 * parsed.value / parsed.denominator
+    if _percent_disagrees(parsed.stated_percent, computed):
+        context.warn(
+            _mismatch_warning(
+                observation.source_cell,
+                observation,
+                parsed.stated_percent,
+                parsed.value,
+                parsed.denominator,
+            )
         )
+
+
+def _target_reference(target: ParsedTarget) -> float | None:
+    """The one target number a clerk's "So với NQ (%)" divides by; None for a range."""
+    if target.direction in ("at_least", "exact"):
+        return target.low
+    if target.direction == "at_most":
+        return target.high
+    return None
+
+
+def _clerk_percent_readings(raw: object, percent_formatted: bool) -> list[float]:
+    """What a computed cell may mean: ``102,3``, ``102,3%``, 1.023 formatted as percent.
+
+    An unformatted ratio (1.023) is read both ways, as clerks also write ratios.
+    """
+    if raw is None or isinstance(raw, bool):
+        return []
+    if isinstance(raw, int | float):
+        number = float(raw)
+        if percent_formatted:
+            return [_as_percent_points(number)]
+        return [number, number * 100] if abs(number) <= 10 else [number]
+    parsed = parse_value(raw, "percent")
+    return [] if parsed.value is None or parsed.qualifier != "=" else [parsed.value]
+
+
+def _cross_check_computed_columns(
+    context: _SheetContext,
+    row: list,
+    cells: _RowCells,
+    indicator: Indicator,
+    target: ParsedTarget,
+    latest: Observation,
+) -> None:
+    """Compare "So sánh" / "So với NQ (%)" / "Tỷ lệ đạt" cells with 100 × value / target.
+
+    They are derived by the clerk and never loaded; a disagreement beyond rounding
+    is a warning on the computed cell, and the row's values stay.
+    """
+    reference = _target_reference(target)
+    if not reference or latest.value is None or latest.unit == PER_MILLE:
+        return
+    computed = 100.0 * latest.value / reference
+    for col, _role in context.layout.columns_of({"computed"}):
+        raw = row[col] if col < len(row) else None
+        formatted = _is_percent_formatted(context, cells.row_idx, col, raw)
+        readings = _clerk_percent_readings(raw, formatted)
+        if readings and all(_percent_disagrees(stated, computed) for stated in readings):
+            address = cell_address(cells.row_idx, col)
+            context.warn(_mismatch_warning(address, latest, readings[0], latest.value, reference))
+
+
+def _per_mille_warning(observation: Observation) -> CellIssue:
+    address, code = observation.source_cell, observation.indicator_code
+    shown = observation.original_text
+    return CellIssue(
+        "warning",
+        "per_mille_in_percent_row",
+        address,
+        code,
+        observation.period_code,
+        f"Ô {address} ({code}) ghi theo phần nghìn ('{shown}') nhưng chỉ tiêu tính theo "
+        "phần trăm (%); giá trị được giữ nguyên với đơn vị ‰, hãy kiểm tra lại đơn vị.",
+        f"Cell {address} ({code}) is written per mille ('{shown}') but the indicator is a "
+        "percentage; the value is kept in ‰, please check the unit.",
     )
 
 
@@ -949,7 +1248,7 @@ def parse_sheet(grid: SheetGrid, catalog: Catalog) -> ParsedSheet | None:
         report_date=identity.report_date,
         header_row=layout.first_row + 1,
     )
-    context = _SheetContext(layout, catalog, identity, result)
+    context = _SheetContext(layout, catalog, identity, result, percent_cells=grid.percent_cells)
     for row_idx in range(layout.last_row + 1, len(grid.rows)):
         row = grid.rows[row_idx]
         if not any(cell is not None for cell in row) or _is_column_number_row(row):

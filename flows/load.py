@@ -74,7 +74,22 @@ def _warnings_reason(submission: Submission) -> str | None:
     return shown + (f" (+{more})" if more > 0 else "")
 
 
+def _quality_of(submission: Submission) -> dict[tuple[str, str, str], tuple[str, str | None]]:
+    """(quality_status, quality_notes) of each warned value, by (indicator, period, cell).
+
+    A warning concerns a value when it names its indicator, period and cell; the notes
+    are the warnings' bilingual messages, in the order they were raised.
+    """
+    notes: dict[tuple[str, str, str], list[str]] = {}
+    for issue in submission.issues:
+        if issue.severity == "warning" and issue.indicator_code and issue.source_cell:
+            key = (issue.indicator_code, issue.period_code or "", issue.source_cell)
+            notes.setdefault(key, []).append(issue.message)
+    return {key: ("warning", " | ".join(messages)) for key, messages in notes.items()}
+
+
 def _observation_rows(submission: Submission) -> list[dict]:
+    quality = _quality_of(submission)
     return [
         {
             "submission_id": submission.submission_id,
@@ -91,8 +106,8 @@ def _observation_rows(submission: Submission) -> list[dict]:
             "target_direction": obs.target_direction,
             "target_per_year": obs.target_per_year,
             "original_text": obs.original_text,
-            "quality_status": "ok",
-            "quality_notes": None,
+            "quality_status": quality.get(key, ("ok", None))[0],
+            "quality_notes": quality.get(key, ("ok", None))[1],
             "source_file": submission.file.relative_path,
             "file_sha256": submission.file.sha256,
             "source_sheet": submission.source_sheet,
@@ -100,6 +115,7 @@ def _observation_rows(submission: Submission) -> list[dict]:
             "source_row": obs.source_row,
         }
         for obs in submission.observations
+        for key in [(obs.indicator_code, obs.period_code, obs.source_cell)]
     ]
 
 

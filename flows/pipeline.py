@@ -26,16 +26,29 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 
 from flows import settings
+from flows.archive import (
+    ArchivedFile,
+    archive_file,
+    clear_incoming,
+    landed_files,
+    read_manifest,
+)
 from flows.catalog import load_catalog
 from flows.load import StageCounts, connect, record_run, stage_submissions
-from flows.publish import abandon_build, publish, start_build
+from flows.publish import (
+    PublishedState,
+    abandon_build,
+    build_fingerprint,
+    publish,
+    published_state,
+    start_build,
+)
 from flows.reference import load_reference, write_reference_tables
-from flows.submission import LandedFile, Submission, file_sha256, read_submissions
+from flows.runlock import run_lock
+from flows.submission import LandedFile, Submission, read_submissions
 from flows.transform import run_dbt_build
 from flows.units import UnitResolver
-from flows.validate import QualityGate
-
-IGNORED_NAME_PREFIXES = (".", "~$")  # hidden files and Office lock files are not submissions
+from flows.validate import QualityGate, published_values
 
 
 def retry_on_io_error(task, task_run, state) -> bool:
@@ -59,27 +72,41 @@ class RunSummary:
     run_id: str
     raw_dir: str
     warehouse: str
+    full: bool = False
+    outcome: str = "failed"  # 'published', or 'current' when nothing new had to be built
+    build_fingerprint: str | None = None
     files_seen: int = 0
+    files_unchanged: int = 0
     submissions_read: int = 0
     submissions_loaded: int = 0
     submissions_rejected: int = 0
     submissions_already_loaded: int = 0
     values_loaded: int = 0
     values_rejected: int = 0
+    values_warned: int = 0
     unmapped_rows: int = 0
     hidden_sheets_skipped: int = 0
     sheets_without_table: int = 0
     dbt_nodes: int = 0
     seconds_by_stage: dict[str, float] = field(default_factory=dict)
     rejections: list[dict] = field(default_factory=list)
+    issues_by_rule: dict[str, int] = field(default_factory=dict)  # 'severity:rule' → count
+    verdict_digest: str = ""  # same submissions, same verdicts, same digest
+    quality_docs: str | None = None  # GE Data Docs index.html of this run
+    seconds_by_suite: dict[str, float] = field(default_factory=dict)
 
     def status_line(self) -> str:
         """One line for the operator."""
+        if self.outcome == "current":
+            return (
+                f"chitieu run {self.run_id}: {self.files_seen} files, none new or changed; "
+                f"the published warehouse is current → {self.warehouse}"
+            )
         return (
-            f"chitieu run {self.run_id}: {self.files_seen} files, "
+            f"chitieu run {self.run_id}: {self.files_seen} files "
+            f"({self.files_unchanged} unchanged), "
             f"{self.submissions_loaded} submissions loaded, "
             f"{self.submissions_rejected} rejected, "
-            f"{self.submissions_already_loaded} already loaded, "
             f"{self.values_loaded} values loaded, {self.unmapped_rows} unmapped rows "
             f"in {sum(self.seconds_by_stage.values()):.1f} s → {self.warehouse}"
         )
@@ -90,13 +117,15 @@ class RunSummary:
         lines.append(
             f"  sheets skipped: {self.hidden_sheets_skipped} hidden, "
             f"{self.sheets_without_table} without an indicator table; "
-            f"values rejected: {self.values_rejected}"
+            f"values rejected: {self.values_rejected}, loaded with warnings: {self.values_warned}"
         )
         for rejection in self.rejections:
             sheet = f" [{rejection['sheet']}]" if rejection["sheet"] else ""
             lines.append(f"  rejected {rejection['file']}{sheet}: {rejection['reason']}")
         stages = ", ".join(f"{name} {secs:.2f}s" for name, secs in self.seconds_by_stage.items())
         lines.append(f"  time per stage: {stages}")
+        if self.quality_docs:
+            lines.append(f"  data quality report: {self.quality_docs}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
@@ -112,28 +141,38 @@ def _timed(summary: RunSummary, stage: str) -> Iterator[None]:
         summary.seconds_by_stage[stage] = round(time.perf_counter() - started, 3)
 
 
-def _is_candidate(path: Path) -> bool:
-    return path.is_file() and not path.name.startswith(IGNORED_NAME_PREFIXES)
+@io_task
+def receive_files(raw_dir: Path, archive_root: Path) -> list[LandedFile]:
+    """Copy every file of the landing folder into the archive; parse only archived bytes.
+
+    The archived copy is hashed while it is written, so what is parsed is exactly what
+    was hashed, even if a clerk overwrites the landing file meanwhile.
+    """
+    if not raw_dir.is_dir():
+        raise FileNotFoundError(f"Landing folder {raw_dir} does not exist")
+    clear_incoming(archive_root)
+    received = []
+    for path in landed_files(raw_dir):
+        arrived = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+        archived = archive_file(path, path.relative_to(raw_dir).as_posix(), arrived, archive_root)
+        received.append(_landed(archived))
+    return received
+
+
+def _landed(archived: ArchivedFile) -> LandedFile:
+    return LandedFile(
+        path=archived.archived_path,
+        relative_path=archived.relative_path,
+        sha256=archived.sha256,
+        size_bytes=archived.size_bytes,
+        received_at=archived.received_at,
+    )
 
 
 @io_task
-def discover_files(raw_dir: Path) -> list[LandedFile]:
-    """Every file under the landing folder, with its content hash and arrival time."""
-    if not raw_dir.is_dir():
-        raise FileNotFoundError(f"Landing folder {raw_dir} does not exist")
-    landed = []
-    for path in sorted(p for p in raw_dir.rglob("*") if _is_candidate(p)):
-        stat = path.stat()
-        landed.append(
-            LandedFile(
-                path=path,
-                relative_path=path.relative_to(raw_dir).as_posix(),
-                sha256=file_sha256(path),
-                size_bytes=stat.st_size,
-                received_at=datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None),
-            )
-        )
-    return landed
+def read_published_state(warehouse: Path) -> PublishedState:
+    """What the published warehouse already holds (read-only: never blocks its readers)."""
+    return published_state(warehouse)
 
 
 @task
@@ -153,10 +192,26 @@ def parse_files(files: list[LandedFile], summary: RunSummary) -> list[Submission
 
 
 @task
-def validate_submissions(submissions: list[Submission], summary: RunSummary) -> None:
-    """Run the Great Expectations gate; verdicts are recorded on the submissions."""
-    report = QualityGate(load_catalog()).check(submissions)
+def validate_submissions(
+    submissions: list[Submission], summary: RunSummary, warehouse: Path
+) -> None:
+    """Run the Great Expectations gate; verdicts are recorded on the submissions.
+
+    The published warehouse is read (read-only, before the build starts) for each
+    unit's history and its peers; Data Docs of the run go to
+    ``<quality_dir>/docs/<run_id>/``.
+    """
+    # A full rebuild judges every archived file on its own, as on the night it came.
+    history = None if summary.full else published_values(warehouse)
+    docs_dir = settings.quality_dir(warehouse) / "docs" / summary.run_id
+    gate = QualityGate(load_catalog(), docs_dir=docs_dir)
+    report = gate.check(submissions, history=history, run_id=summary.run_id)
     summary.values_rejected = report.values_rejected
+    summary.values_warned = report.values_warned
+    summary.issues_by_rule = report.issues_by_rule
+    summary.verdict_digest = report.verdict_digest
+    summary.quality_docs = report.docs_index
+    summary.seconds_by_suite = report.seconds_by_suite
 
 
 @io_task
@@ -199,9 +254,32 @@ def _record_outcomes(summary: RunSummary, submissions: list[Submission], counts:
     ]
 
 
+def _unique_contents(files: list[LandedFile]) -> list[LandedFile]:
+    """One file per content: the same bytes under two names are one submission."""
+    unique: dict[str, LandedFile] = {}
+    for landed in sorted(files, key=lambda f: (f.received_at, f.relative_path)):
+        unique.setdefault(landed.sha256, landed)
+    return sorted(unique.values(), key=lambda f: f.relative_path)
+
+
+def _to_parse(
+    received: list[LandedFile], archive_root: Path, state: PublishedState, full: bool
+) -> list[LandedFile]:
+    """New or changed contents; with ``full``, every file ever archived."""
+    if full:
+        received = received + [_landed(a) for a in read_manifest(archive_root)]
+    return [f for f in _unique_contents(received) if f.sha256 not in state.staged_sha256s]
+
+
 @flow(name="chitieu-nightly", log_prints=False)
-def nightly_pipeline(raw_dir: str | None = None, warehouse: str | None = None) -> dict:
-    """Run the whole pipeline once: landing folder ``raw_dir`` → published ``warehouse``."""
+def nightly_pipeline(
+    raw_dir: str | None = None, warehouse: str | None = None, full: bool = False
+) -> dict:
+    """Run the whole pipeline once: landing folder ``raw_dir`` → published ``warehouse``.
+
+    Only new or changed files are parsed; a night with none (and no change to the dbt
+    project) rebuilds nothing. ``full`` rebuilds the warehouse from every archived file.
+    """
     logger = get_run_logger()
     started_at = datetime.now(UTC)
     raw_path = Path(raw_dir).resolve() if raw_dir else settings.raw_dir()
@@ -210,21 +288,38 @@ def nightly_pipeline(raw_dir: str | None = None, warehouse: str | None = None) -
         run_id=started_at.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
         raw_dir=str(raw_path),
         warehouse=str(warehouse_path),
+        full=full,
     )
-    with _timed(summary, "discover"):
-        files = discover_files(raw_path)
-    summary.files_seen = len(files)
+    with run_lock(settings.lock_path(warehouse_path)):
+        _run_night(summary, raw_path, warehouse_path, started_at)
+    logger.info(summary.status_line())
+    return summary.as_dict()
+
+
+def _run_night(summary: RunSummary, raw_path: Path, warehouse: Path, started_at: datetime):
+    archive_root = settings.archive_dir(warehouse)
+    with _timed(summary, "receive"):
+        received = receive_files(raw_path, archive_root)
+    summary.files_seen = len(received)
+    state = PublishedState() if summary.full else read_published_state(warehouse)
+    to_parse = _to_parse(received, archive_root, state, summary.full)
+    summary.files_unchanged = sum(f.sha256 in state.staged_sha256s for f in received)
+    summary.build_fingerprint = build_fingerprint()
+    if not to_parse and summary.build_fingerprint == state.build_fingerprint:
+        summary.outcome = "current"
+        return
     with _timed(summary, "parse"):
-        submissions = parse_files(files, summary)
+        submissions = parse_files(to_parse, summary)
     with _timed(summary, "validate"):
-        validate_submissions(submissions, summary)
-    building = start_build(warehouse_path)
+        validate_submissions(submissions, summary, warehouse)
+    building = start_build(warehouse, from_scratch=summary.full)
     try:
         with _timed(summary, "stage"):
             counts = stage_and_refresh(building, submissions, summary)
         _record_outcomes(summary, submissions, counts)
         with _timed(summary, "dbt_build"):
             summary.dbt_nodes = build_marts(building)
+        summary.outcome = "published"
         con = connect(building)
         try:
             record_run(
@@ -239,9 +334,7 @@ def nightly_pipeline(raw_dir: str | None = None, warehouse: str | None = None) -
         finally:
             con.close()
         with _timed(summary, "publish"):
-            publish_warehouse(building, warehouse_path)
+            publish_warehouse(building, warehouse)
     except BaseException:
         abandon_build(building)
         raise
-    logger.info(summary.status_line())
-    return summary.as_dict()

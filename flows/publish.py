@@ -8,11 +8,18 @@ published file. Readers see the old warehouse or the new one, never a half-built
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+
+from flows.settings import DBT_PROJECT_DIR
+
+_BUILD_INPUTS = ("models", "macros", "seeds", "dbt_project.yml", "profiles.yml")
 
 
 def build_path(published: Path) -> Path:
@@ -20,15 +27,69 @@ def build_path(published: Path) -> Path:
     return published.with_name(published.name + ".building")
 
 
-def start_build(published: Path) -> Path:
-    """A fresh build file holding everything published so far (the append-only history)."""
+def start_build(published: Path, from_scratch: bool = False) -> Path:
+    """A build file holding everything published so far (the append-only history).
+
+    With ``from_scratch`` the build starts empty: ``chitieu run --full`` re-stages every
+    archived file. A build file left by a killed run is discarded first.
+    """
     published.parent.mkdir(parents=True, exist_ok=True)
     building = build_path(published)
-    for leftover in (building, building.with_name(building.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    if published.exists():
+    abandon_build(building)
+    if published.exists() and not from_scratch:
         shutil.copy2(published, building)
     return building
+
+
+@dataclass(frozen=True)
+class PublishedState:
+    """What the published warehouse already holds, read before a run builds the next one."""
+
+    staged_sha256s: frozenset[str] = field(default_factory=frozenset)
+    build_fingerprint: str | None = None
+
+
+def published_state(published: Path) -> PublishedState:
+    """Read the published warehouse read-only: file hashes staged, and the last build's inputs."""
+    if not published.exists():
+        return PublishedState()
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        tables = {
+            row[0]
+            for row in con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables"
+            ).fetchall()
+        }
+        if "raw.submissions" not in tables:
+            return PublishedState()
+        staged = frozenset(
+            row[0]
+            for row in con.execute("select distinct file_sha256 from raw.submissions").fetchall()
+        )
+        last = con.execute(
+            "select summary_json from raw.runs order by finished_at desc limit 1"
+        ).fetchone()
+    finally:
+        con.close()
+    fingerprint = json.loads(last[0]).get("build_fingerprint") if last else None
+    return PublishedState(staged, fingerprint)
+
+
+def build_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """A hash of everything dbt builds from (models, macros, seeds, config).
+
+    When no file arrived and this has not changed, a night has nothing to rebuild.
+    """
+    digest = hashlib.sha256()
+    for name in _BUILD_INPUTS:
+        root = project_dir / name
+        paths = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for path in paths:
+            if path.is_file():
+                digest.update(path.relative_to(project_dir).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def publish(building: Path, published: Path) -> None:

@@ -15,6 +15,8 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 INDICATOR_CATALOG_CSV = SEEDS_DIR / "indicator_catalog.csv"
 TERMS_CSV = SEEDS_DIR / "terms.csv"
+VALIDATION_RULES_CSV = SEEDS_DIR / "validation_rules.csv"
+EXPECTATIONS_DIR = PROJECT_ROOT / "quality" / "expectations"  # the versioned GE suites
 
 WAREHOUSE_ENV = "CHITIEU_WAREHOUSE"
 RAW_DIR_ENV = "CHITIEU_RAW_DIR"
@@ -35,9 +37,28 @@ def raw_dir() -> Path:
     return Path(configured).resolve() if configured else DEFAULT_RAW_DIR
 
 
+def quality_dir(warehouse: Path) -> Path:
+    """Where a warehouse's data-quality reports go: ``quality/`` beside its folder.
+
+    ``data/warehouse/warehouse.duckdb`` → ``data/quality/``; GE Data Docs of each run
+    go in ``<quality_dir>/docs/<run_id>/``.
+    """
+    return Path(warehouse).resolve().parent.parent / "quality"
+
+
 def quiet_third_party_defaults() -> None:
     """Turn off telemetry and progress noise of Prefect, dbt and GE for this process."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+def archive_dir(warehouse: Path) -> Path:
+    """The immutable, content-addressed copy of every file received, beside the warehouse."""
+    return warehouse.parent / "archive"
+
+
+def lock_path(warehouse: Path) -> Path:
+    """The lock that lets one run at a time work on ``warehouse``."""
+    return warehouse.parent / f".{warehouse.name}.lock"

@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from flows.ingest import Observation, ParsedSheet, UnmappedRow
+from flows.ingest import (
+    Observation,
+    ParsedSheet,
+    UnmappedRow,
+    UnreadableFile,
+    parse_sheet,
+    read_workbook,
+)
+from flows.safety import check_container
+from flows.units import UnitNotResolved
 
 
 @dataclass(frozen=True)
@@ -148,10 +157,8 @@ def read_submissions(landed: LandedFile, catalog, resolver) -> FileReading:
     A file that cannot be read, or whose visible sheets hold no indicator table,
     becomes one rejected submission, so that every file has an outcome.
     """
-    from flows.ingest import UnreadableFile, parse_sheet, read_workbook
-    from flows.units import UnitNotResolved
-
     try:
+        check_container(landed.path.read_bytes())
         grids = read_workbook(landed.path)
     except UnreadableFile as error:
         return FileReading([unreadable_file(landed, error.reason_vi, error.reason_en)])

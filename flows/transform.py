@@ -56,13 +56,32 @@ def warehouse_env(database: Path) -> Iterator[None]:
             os.environ[WAREHOUSE_ENV] = previous
 
 
+def release_dbt_connection() -> None:
+    """Close the DuckDB connection dbt-duckdb keeps open after ``invoke`` returns.
+
+    dbt-duckdb holds its environment (and an exclusive lock on the file) in a class
+    attribute for the life of the process. Left open, it would keep the build file
+    locked after it is published, and readers of the new warehouse would be refused.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+    if environment is not None:
+        environment.close()
+
+
 def run_dbt_build(database: Path, args: list[str] | None = None) -> DbtBuildResult:
     """Run ``dbt build`` in-process against ``database``; raise :class:`DbtBuildFailed`."""
     quiet_third_party_defaults()
     from dbt.cli.main import dbtRunner
 
     with warehouse_env(database):
-        result = dbtRunner().invoke(args or dbt_build_args())
+        try:
+            result = dbtRunner().invoke(args or dbt_build_args())
+        finally:
+            release_dbt_connection()
     if result.exception is not None:
         raise DbtBuildFailed(f"dbt build could not run: {result.exception}") from result.exception
     node_results = list(result.result or [])

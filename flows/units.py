@@ -78,6 +78,8 @@ class _Ward:
     bare: str
     district_bare: str
     province_bare: str
+    district_name: str
+    province_name: str
 
 
 class UnitResolver:
@@ -98,6 +100,8 @@ class UnitResolver:
                 bare=bare_name(row.unit_name),
                 district_bare=_parent_bare(names, row.district_key),
                 province_bare=_parent_bare(names, row.province_key),
+                district_name=_parent_name(names, row.district_key),
+                province_name=_parent_name(names, row.province_key),
             )
             self._by_code[(row.scheme, row.unit_code)] = ward
             self._by_name[(row.scheme, ward.bare)].append(ward)
@@ -151,7 +155,8 @@ class UnitResolver:
         self, name: str, district: str | None, province: str | None, schemes: list[str]
     ) -> str:
         wanted = bare_name(name)
-        candidates = [w for s in schemes for w in self._by_name.get((s, wanted), [])]
+        same_name = [w for s in schemes for w in self._by_name.get((s, wanted), [])]
+        candidates = [w for w in same_name if _same_type(w, name)] or same_name
         if district:
             district_bare = bare_name(district, _PARENT_TYPE_PREFIXES)
             candidates = [w for w in candidates if w.district_bare == district_bare]
@@ -162,12 +167,16 @@ class UnitResolver:
             return candidates[0].unit_key
         where = ", ".join(filter(None, [name, district, province]))
         if not candidates:
+            elsewhere = _listed(same_name)
+            hint_vi = f" Cùng tên ở nơi khác: {elsewhere}." if same_name else ""
+            hint_en = f" Units of that name elsewhere: {elsewhere}." if same_name else ""
             raise UnitNotResolved(
-                f"Không tìm thấy đơn vị '{where}' trong danh mục; hãy ghi 'Mã đơn vị' (mã 5 số).",
-                f"No unit '{where}' in the administrative-unit list; add 'Mã đơn vị' "
-                "(the 5-digit code).",
+                f"Không tìm thấy đơn vị '{where}' trong danh mục.{hint_vi} "
+                "Hãy ghi 'Mã đơn vị' (mã 5 số).",
+                f"No unit '{where}' in the administrative-unit list.{hint_en} "
+                "Add 'Mã đơn vị' (the 5-digit code).",
             )
-        listed = "; ".join(f"{w.code} {w.name}" for w in candidates[:10])
+        listed = _listed(candidates)
         raise UnitNotResolved(
             f"Tên '{where}' khớp với nhiều đơn vị ({listed}); "
             "hãy ghi 'Mã đơn vị' hoặc huyện, tỉnh.",
@@ -176,7 +185,31 @@ class UnitResolver:
         )
 
 
-def _parent_bare(names: dict[str, str], key: object) -> str:
+MAX_LISTED_CANDIDATES = 10
+
+
+def _same_type(ward: _Ward, written: str) -> bool:
+    """A name written with its type ('Xã Tân Lập') does not match a 'Phường Tân Lập'."""
+    written_folded = fold(written)
+    written_type = next((t for t in _UNIT_TYPE_PREFIXES if written_folded.startswith(t + " ")), "")
+    return not written_type or fold(ward.name).startswith(written_type + " ")
+
+
+def _listed(wards: list[_Ward]) -> str:
+    """'27820 Xã Tân Lập (Huyện Mộc Hóa, Tỉnh Long An); …', cut at a readable length."""
+    shown = "; ".join(
+        f"{w.code} {w.name} ({', '.join(filter(None, [w.district_name, w.province_name]))})"
+        for w in wards[:MAX_LISTED_CANDIDATES]
+    )
+    more = len(wards) - MAX_LISTED_CANDIDATES
+    return shown + (f"; +{more}" if more > 0 else "")
+
+
+def _parent_name(names: dict[str, str], key: object) -> str:
     if not isinstance(key, str) or pd.isna(key):
         return ""
-    return bare_name(names.get(key, ""), _PARENT_TYPE_PREFIXES)
+    return names.get(key, "")
+
+
+def _parent_bare(names: dict[str, str], key: object) -> str:
+    return bare_name(_parent_name(names, key), _PARENT_TYPE_PREFIXES)

@@ -1,43 +1,53 @@
 """The Great Expectations gate every submission passes before it is staged.
 
-Two suites, generated from the indicator catalog and versioned with the code:
+Four suites, generated from the indicator catalog and the rules file, versioned in
+``quality/expectations/*.json`` (``python -m flows.validate --write-suites`` rewrites
+them; a test fails when the code or the catalog changes them unreviewed):
 
 - ``submission_identity``: one row per submission; a failure rejects the whole
   submission, since its values cannot be attributed (unit, period).
-- ``observation_values``: one row per value of the night's submissions, validated
-  in one batch; a failure rejects that value only.
+- ``observation_values``: one row per value of the night; catalog range, whole
+  numbers for counts, known indicator, period and qualifier. A failure rejects that
+  value only, naming its cell.
+- ``validation_rules``: one row per submission × period with a column per rule of
+  ``dbt_project/seeds/validation_rules.csv`` (numerator ≤ denominator, a rate
+  agrees with its parts, parts add up to their total…). An ``error`` rule rejects
+  the value(s) on its left side; a ``warning`` rule loads them marked ``warning``.
+- ``value_outliers``: one row per value; its modified z-score against the unit's own
+  history and against its peers (same district, same period). Warnings only.
 
-The night's values are validated once with the cheap ``SUMMARY`` result format;
-only the expectations that failed are run again with ``COMPLETE`` to learn which
-rows failed (``COMPLETE`` on every expectation costs ~30x on large frames).
+The whole night is validated at once, suite by suite, with the cheap ``SUMMARY``
+result format; only expectations that failed are run again with ``COMPLETE`` to learn
+which rows failed (``COMPLETE`` on every expectation costs ~30x on large frames).
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
+import json
 import logging
 import math
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-from flows.catalog import Catalog
-from flows.settings import quiet_third_party_defaults
+from flows import rules as rulebook
+from flows.catalog import Catalog, load_catalog
+from flows.settings import EXPECTATIONS_DIR, quiet_third_party_defaults
 from flows.submission import Issue, Submission
 
-SUITE_VERSION = "2025.1"
+SUITE_VERSION = "2025.2"
 PERIOD_CODE_PATTERN = r"^(?:\d{4}(?:-Q[1-4]|-H[12])?|\d{4}-\d{4}(?:-MID)?)$"
 QUALIFIERS = ["=", ">", "<", "~"]
+WHOLE_NUMBER_TYPES = ["count", "boolean"]
+PERCENT_DEFAULT_RANGE = (0.0, 100.0)  # percents unless the catalog says otherwise
+SUITE_NAMES = ("submission_identity", "observation_values", "validation_rules", "value_outliers")
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class _Rule:
-    """How to explain a failed expectation to a clerk."""
-
-    name: str
-    message_vi: str
-    message_en: str
 
 
 def _gx():
@@ -53,15 +63,21 @@ def _expectations():
     return gxe
 
 
+def _column():
+    from great_expectations.expectations.row_conditions import Column
+
+    return Column
+
+
+# ------------------------------------------------------------------ suites
+
+
 def build_identity_suite():
     """Expectations on a submission's identity: known unit, valid period."""
     gx, gxe = _gx(), _expectations()
     suite = gx.ExpectationSuite(name="submission_identity", meta={"version": SUITE_VERSION})
     suite.add_expectation(
-        gxe.ExpectColumnValuesToNotBeNull(
-            column="unit_key",
-            meta={"rule": "unit_known"},
-        )
+        gxe.ExpectColumnValuesToNotBeNull(column="unit_key", meta={"rule": "unit_known"})
     )
     suite.add_expectation(
         gxe.ExpectColumnValuesToNotBeNull(column="period_code", meta={"rule": "period_known"})
@@ -74,11 +90,18 @@ def build_identity_suite():
     return suite
 
 
+def _range_of(indicator) -> tuple[float | None, float | None]:
+    """The catalog's bounds; a percent without bounds in the catalog is 0–100."""
+    low, high = _finite(indicator.min_value), _finite(indicator.max_value)
+    if indicator.value_type == "percent":
+        low = PERCENT_DEFAULT_RANGE[0] if low is None else low
+        high = PERCENT_DEFAULT_RANGE[1] if high is None else high
+    return low, high
+
+
 def build_value_suite(catalog: Catalog):
     """Expectations on values, one range per catalog indicator plus type rules."""
-    gx, gxe = _gx(), _expectations()
-    from great_expectations.expectations.row_conditions import Column
-
+    gx, gxe, column = _gx(), _expectations(), _column()
     suite = gx.ExpectationSuite(name="observation_values", meta={"version": SUITE_VERSION})
     codes = sorted(indicator.indicator_code for indicator in catalog)
     suite.add_expectation(
@@ -101,12 +124,12 @@ def build_value_suite(catalog: Catalog):
             column="fractional_part",
             min_value=0,
             max_value=0,
-            row_condition=Column("value_type").is_in(["count", "boolean"]),
+            row_condition=column("value_type").is_in(WHOLE_NUMBER_TYPES),
             meta={"rule": "whole_number"},
         )
     )
-    for indicator in catalog:
-        low, high = _finite(indicator.min_value), _finite(indicator.max_value)
+    for indicator in sorted(catalog, key=lambda i: i.indicator_code):
+        low, high = _range_of(indicator)
         if low is None and high is None:
             continue
         suite.add_expectation(
@@ -114,7 +137,7 @@ def build_value_suite(catalog: Catalog):
                 column="value",
                 min_value=low,
                 max_value=high,
-                row_condition=Column("indicator_code") == indicator.indicator_code,
+                row_condition=column("indicator_code") == indicator.indicator_code,
                 meta={
                     "rule": "in_range",
                     "indicator_code": indicator.indicator_code,
@@ -126,8 +149,121 @@ def build_value_suite(catalog: Catalog):
     return suite
 
 
+def build_rules_suite(rules: Iterable[rulebook.ValidationRule]):
+    """One expectation per cross-value rule, on its computed ``check_<rule_id>`` column.
+
+    The column holds left − right (or its relative form, in percent), NaN where an
+    operand is missing; GE skips nulls, so a rule is only checked where it applies.
+    """
+    gx, gxe = _gx(), _expectations()
+    suite = gx.ExpectationSuite(name="validation_rules", meta={"version": SUITE_VERSION})
+    for rule in rules:
+        low, high = rule.bounds
+        suite.add_expectation(
+            gxe.ExpectColumnValuesToBeBetween(
+                column=rule.column,
+                min_value=low,
+                max_value=high,
+                severity="critical" if rule.severity == "error" else "warning",
+                meta={
+                    "rule": rule.rule_id,
+                    "severity": rule.severity,
+                    "expression": rule.describe(),
+                    "description_vi": rule.description_vi,
+                    "description_en": rule.description_en,
+                },
+            )
+        )
+    return suite
+
+
+def build_outlier_suite():
+    """Modified z-scores within ±3.5, against the unit's history and against its peers."""
+    gx, gxe = _gx(), _expectations()
+    suite = gx.ExpectationSuite(
+        name="value_outliers",
+        meta={
+            "version": SUITE_VERSION,
+            "method": "modified z-score 0.6745*(x-median)/MAD; MAD=0: (x-median)/(1.253314*meanAD)",
+            "min_history": rulebook.MIN_HISTORY,
+            "history_window": rulebook.HISTORY_WINDOW,
+            "min_peers": rulebook.MIN_PEERS,
+        },
+    )
+    for rule, column in (("outlier_history", "history_z"), ("outlier_peers", "peer_z")):
+        suite.add_expectation(
+            gxe.ExpectColumnValuesToBeBetween(
+                column=column,
+                min_value=-rulebook.OUTLIER_Z,
+                max_value=rulebook.OUTLIER_Z,
+                severity="warning",
+                meta={"rule": rule, "severity": "warning"},
+            )
+        )
+    return suite
+
+
+def build_suites(catalog: Catalog, rules: list[rulebook.ValidationRule]) -> dict:
+    """Every suite of the gate by name (a GE context must be active)."""
+    return {
+        "submission_identity": build_identity_suite(),
+        "observation_values": build_value_suite(catalog),
+        "validation_rules": build_rules_suite(rules),
+        "value_outliers": build_outlier_suite(),
+    }
+
+
+def _without_ids(node):
+    """A suite's JSON without the random ids GE gives suites and expectations."""
+    if isinstance(node, dict):
+        return {k: _without_ids(v) for k, v in node.items() if k not in ("id", "notes")}
+    if isinstance(node, list):
+        return [_without_ids(v) for v in node]
+    return node
+
+
+def suite_json(suite) -> str:
+    """The suite as stable, reviewable JSON (sorted keys, no ids, UTF-8 text)."""
+    data = _without_ids(suite.to_json_dict())
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def generated_suite_files(
+    catalog: Catalog | None = None, rules: list[rulebook.ValidationRule] | None = None
+) -> dict[str, str]:
+    """``{file name: JSON text}`` of the suites the code generates today."""
+    gx = _gx()
+    gx.get_context(mode="ephemeral")  # suites need an active context to be built
+    suites = build_suites(catalog or load_catalog(), rules or rulebook.read_rules())
+    return {f"{name}.json": suite_json(suite) for name, suite in suites.items()}
+
+
+def write_suites(directory: Path = EXPECTATIONS_DIR) -> list[Path]:
+    """Rewrite the versioned suite files in ``directory``; returns the paths written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in generated_suite_files().items():
+        path = directory / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+# ------------------------------------------------------------------ messages
+
+
 def _finite(number: float | None) -> float | None:
     return None if number is None or math.isnan(number) else float(number)
+
+
+def _number(value: float | None, lang: str) -> str:
+    """``1.117.213.000`` / ``91,59`` in Vietnamese, ``1,117,213,000`` / ``91.59`` in English."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "…"
+    text = f"{value:,.0f}" if abs(value - round(value)) < 1e-9 else f"{value:,.2f}"
+    if lang == "vi":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
 
 
 def _message(meta: dict, row: pd.Series) -> tuple[str, str]:
@@ -161,6 +297,119 @@ def _fmt(bound: float | None) -> str:
     return f"{bound:g}"
 
 
+def _cells(cells: list[str]) -> str:
+    return ", ".join(cell for cell in cells if cell) or "—"
+
+
+def _rule_message(
+    rule: rulebook.ValidationRule,
+    left: float,
+    right: float,
+    left_cells: list[str],
+    right_cells: list[str],
+) -> tuple[str, str]:
+    """Both sides of a failed rule, with their values and cells, Vietnamese first."""
+    lc, rc = _cells(left_cells), _cells(right_cells)
+    left_text, right_text, rule_text = (
+        rule.left.display(),
+        rule.right.display(),
+        rule.describe(for_message=True),
+    )
+    return (
+        f"ô {lc}: {rule.description_vi}; nhận được {left_text} = {_number(left, 'vi')} "
+        f"(ô {lc}) và {right_text} = {_number(right, 'vi')} (ô {rc}) "
+        f"[quy tắc {rule.rule_id}: {rule_text}].",
+        f"cell {lc}: {rule.description_en}; got {left_text} = {_number(left, 'en')} "
+        f"(cell {lc}) and {right_text} = {_number(right, 'en')} (cell {rc}) "
+        f"[rule {rule.rule_id}: {rule_text}].",
+    )
+
+
+def _outlier_message(rule: str, row: pd.Series) -> tuple[str, str]:
+    """Why a value looks unusual, with the range expected from its reference values."""
+    prefix = "history" if rule == "outlier_history" else "peer"
+    median, n = row[f"{prefix}_median"], int(row[f"{prefix}_n"])
+    low, high = row[f"{prefix}_low"], row[f"{prefix}_high"]
+    vi_range = f"{_number(low, 'vi')} – {_number(high, 'vi')}"
+    en_range = f"{_number(low, 'en')} – {_number(high, 'en')}"
+    if prefix == "history":
+        against_vi = f"các kỳ trước của chính đơn vị (trung vị {_number(median, 'vi')}, {n} kỳ)"
+        against_en = f"the unit's own earlier periods (median {_number(median, 'en')}, {n} periods)"
+    else:
+        against_vi = (
+            f"các đơn vị cùng huyện/tỉnh trong kỳ {row.period_code} "
+            f"(trung vị {_number(median, 'vi')}, {n} đơn vị)"
+        )
+        against_en = (
+            f"units of the same district/province in {row.period_code} "
+            f"(median {_number(median, 'en')}, {n} units)"
+        )
+    return (
+        f"ô {row.source_cell}: giá trị {_number(row.value, 'vi')} của chỉ tiêu "
+        f"{row.indicator_code} khác thường so với {against_vi}; khoảng dự kiến {vi_range}. "
+        "Đề nghị kiểm tra lại.",
+        f"cell {row.source_cell}: value {_number(row.value, 'en')} of {row.indicator_code} is "
+        f"unusual against {against_en}; expected range {en_range}. Please check it.",
+    )
+
+
+# ------------------------------------------------------------------ history
+
+
+HISTORY_COLUMNS = [
+    "unit_key",
+    "indicator_code",
+    "period_code",
+    "value",
+    "is_estimate",
+    "report_date",
+    "received_at",
+    "submission_id",
+]
+
+
+def published_values(warehouse: Path | None) -> pd.DataFrame:
+    """Current values of the published warehouse (read-only), or an empty frame.
+
+    Read before the build starts, so the night is compared with what analysts see.
+    """
+    empty = pd.DataFrame(columns=HISTORY_COLUMNS)
+    if warehouse is None or not Path(warehouse).exists():
+        return empty
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as error:  # a locked or damaged file: judge the night alone
+        logger.warning("published warehouse not readable for history: %s", error)
+        return empty
+    try:
+        return con.execute(
+            f"SELECT {', '.join(HISTORY_COLUMNS)} FROM marts.fct_indicator_value "
+            "WHERE value IS NOT NULL"
+        ).df()
+    except duckdb.CatalogException:
+        return empty
+    finally:
+        con.close()
+
+
+def _current(values: pd.DataFrame) -> pd.DataFrame:
+    """One value per unit × indicator × period, chosen as the warehouse chooses it.
+
+    Same order as ``int_observations__current``: actual before estimate, then the later
+    report date, the later arrival, the greater submission id.
+    """
+    ordered = values.sort_values(
+        ["is_estimate", "report_date", "received_at", "submission_id"],
+        ascending=[True, False, False, False],
+        na_position="last",
+        kind="stable",
+    )
+    return ordered.drop_duplicates(["unit_key", "indicator_code", "period_code"])
+
+
+# ------------------------------------------------------------------ the gate
+
+
 @dataclass
 class GateReport:
     """What the gate did this run, for the run summary."""
@@ -169,42 +418,102 @@ class GateReport:
     submissions_rejected: int = 0
     values_checked: int = 0
     values_rejected: int = 0
+    values_warned: int = 0
+    issues_by_rule: dict[str, int] = field(default_factory=dict)
+    verdict_digest: str = ""
+    docs_index: str | None = None
+    seconds_by_suite: dict[str, float] = field(default_factory=dict)
 
 
 class QualityGate:
-    """A Great Expectations context holding chitieu's suites, built once per run."""
+    """A Great Expectations context holding chitieu's suites, built once per run.
 
-    def __init__(self, catalog: Catalog) -> None:
+    ``docs_dir``: when given, GE Data Docs of this gate's validations are built there
+    (one validation result per suite per run).
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        rules: list[rulebook.ValidationRule] | None = None,
+        docs_dir: Path | None = None,
+    ) -> None:
         gx = _gx()
-        from great_expectations.data_context.types.base import (
-            ProgressBarsConfig,
-        )
+        from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self._catalog = catalog
+        self.rules = rules if rules is not None else rulebook.read_rules()
         self._value_types = {i.indicator_code: i.value_type for i in catalog}
         self._context = gx.get_context(mode="ephemeral")
         self._context.variables.progress_bars = ProgressBarsConfig(
             globally=False, metric_calculations=False
         )
+        self.docs_dir = Path(docs_dir) if docs_dir else None
+        if self.docs_dir is not None:
+            self._context.add_data_docs_site(
+                "run",
+                {
+                    "class_name": "SiteBuilder",
+                    "show_how_to_buttons": False,
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(self.docs_dir),
+                    },
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                },
+            )
         source = self._context.data_sources.add_pandas("submissions")
-        self._identity_batches = source.add_dataframe_asset(
-            "identity"
-        ).add_batch_definition_whole_dataframe("night")
-        self._value_batches = source.add_dataframe_asset(
-            "values"
-        ).add_batch_definition_whole_dataframe("night")
-        self.identity_suite = build_identity_suite()
-        self.value_suite = build_value_suite(catalog)
+        self._batches = {
+            name: source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("night")
+            for name in SUITE_NAMES
+        }
+        suites = build_suites(catalog, self.rules)
+        self.suites = {name: self._context.suites.add(suite) for name, suite in suites.items()}
+        self.identity_suite = self.suites["submission_identity"]
+        self.value_suite = self.suites["observation_values"]
+        self.rules_suite = self.suites["validation_rules"]
+        self.outlier_suite = self.suites["value_outliers"]
+        self._results: dict[str, object] = {}
+        self._peer_groups: pd.Series | None = None
 
-    def check(self, submissions: list[Submission]) -> GateReport:
-        """Validate identities, then values; record verdicts on the submissions in place."""
+    # -------------------------------------------------------------- entry point
+
+    def check(
+        self,
+        submissions: list[Submission],
+        history: pd.DataFrame | None = None,
+        run_id: str | None = None,
+    ) -> GateReport:
+        """Validate identities, values, rules, outliers; record verdicts on the submissions.
+
+        ``history``: current values of the published warehouse (:func:`published_values`)
+        for the outlier checks; the night's own values are always part of it.
+        """
+        import time
+
         report = GateReport()
+        self._results = {}
+        timer = time.perf_counter()
+
+        def lap(name: str) -> None:
+            nonlocal timer
+            now = time.perf_counter()
+            report.seconds_by_suite[name] = round(now - timer, 3)
+            timer = now
+
         candidates = [s for s in submissions if not s.is_rejected]
         report.submissions_checked = len(candidates)
         self._check_identities(candidates)
+        lap("submission_identity")
         accepted = [s for s in candidates if not s.is_rejected]
         report.values_checked = sum(len(s.observations) for s in accepted)
-        report.values_rejected = self._check_values(accepted)
+        rejected = self._check_values(accepted)
+        lap("observation_values")
+        rejected += self._check_rules(accepted)
+        lap("validation_rules")
+        self._check_outliers(accepted, history)
+        lap("value_outliers")
+        report.values_rejected = rejected
         for submission in accepted:
             if not submission.observations and not submission.is_rejected:
                 submission.reject(
@@ -216,14 +525,24 @@ class QualityGate:
                     )
                 )
         report.submissions_rejected = sum(s.is_rejected for s in candidates)
+        report.values_warned = sum(len(warned_cells(s)) for s in accepted if not s.is_rejected)
+        report.issues_by_rule = _issues_by_rule(submissions)
+        report.verdict_digest = verdict_digest(submissions)
+        if self.docs_dir is not None:
+            report.docs_index = self._build_docs(run_id or "run")
+            lap("data_docs")
         return report
 
-    def _failures(self, batch_definition, frame: pd.DataFrame, suite) -> list[tuple[dict, list]]:
-        """(meta, failing row_ids) for each expectation of the suite that failed."""
+    # -------------------------------------------------------------- GE plumbing
+
+    def _failures(self, name: str, frame: pd.DataFrame) -> list[tuple[dict, list[int]]]:
+        """(meta, failing row_ids) for each expectation of suite ``name`` that failed."""
         if frame.empty:
             return []
-        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        suite = self.suites[name]
+        batch = self._batches[name].get_batch(batch_parameters={"dataframe": frame})
         summary = batch.validate(suite, result_format="SUMMARY")
+        self._results[name] = summary
         failures = []
         for result in summary.results:
             if result.success:
@@ -240,9 +559,32 @@ class QualityGate:
                     "unexpected_index_column_names": ["row_id"],
                 },
             )
-            rows = [item["row_id"] for item in detail.result.get("unexpected_index_list") or []]
+            rows = sorted(
+                int(item["row_id"]) for item in detail.result.get("unexpected_index_list") or []
+            )
             failures.append((result.expectation_config.meta or {}, rows))
         return failures
+
+    def _build_docs(self, run_id: str) -> str | None:
+        """Store this run's validation results and render the Data Docs site."""
+        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+
+        for name, result in self._results.items():
+            key = ValidationResultIdentifier(
+                expectation_suite_identifier=ExpectationSuiteIdentifier(name=name),
+                run_id=RunIdentifier(run_name=run_id),
+                batch_identifier="night",
+            )
+            self._context.validation_results_store.set(key, result)
+        self._context.build_data_docs(site_names=["run"])
+        index = self.docs_dir / "index.html"
+        return str(index) if index.exists() else None
+
+    # -------------------------------------------------------------- identity
 
     def _check_identities(self, submissions: list[Submission]) -> None:
         frame = pd.DataFrame(
@@ -252,7 +594,7 @@ class QualityGate:
                 "period_code": [s.period_code for s in submissions],
             }
         )
-        for meta, rows in self._failures(self._identity_batches, frame, self.identity_suite):
+        for meta, rows in self._failures("submission_identity", frame):
             for row_id in rows:
                 submission = submissions[int(row_id)]
                 rule = meta.get("rule", "identity")
@@ -270,39 +612,7 @@ class QualityGate:
                     )
                 submission.reject(Issue("error", rule, vi, en))
 
-    def _check_values(self, submissions: list[Submission]) -> int:
-        frame = self._value_frame(submissions)
-        failing: dict[int, list[dict]] = {}
-        for meta, rows in self._failures(self._value_batches, frame, self.value_suite):
-            for row_id in rows:
-                failing.setdefault(int(row_id), []).append(meta)
-        if not failing:
-            return 0
-        for row_id, metas in failing.items():
-            row = frame.iloc[row_id]
-            submission = submissions[int(row.submission_index)]
-            for meta in metas:
-                vi, en = _message(meta, row)
-                submission.issues.append(
-                    Issue(
-                        "error",
-                        meta.get("rule", "value"),
-                        vi,
-                        en,
-                        indicator_code=row.indicator_code,
-                        period_code=row.period_code,
-                        source_cell=row.source_cell,
-                    )
-                )
-        rejected = set(failing)
-        for index, submission in enumerate(submissions):
-            rows = frame.index[frame.submission_index == index]
-            submission.observations = [
-                obs
-                for obs, row_id in zip(submission.observations, rows, strict=True)
-                if row_id not in rejected
-            ]
-        return len(rejected)
+    # -------------------------------------------------------------- values
 
     def _value_frame(self, submissions: list[Submission]) -> pd.DataFrame:
         records = [
@@ -314,6 +624,7 @@ class QualityGate:
                 obs.qualifier,
                 obs.original_text,
                 obs.source_cell,
+                obs.is_estimate,
             )
             for index, submission in enumerate(submissions)
             for obs in submission.observations
@@ -328,6 +639,7 @@ class QualityGate:
                 "qualifier",
                 "original_text",
                 "source_cell",
+                "is_estimate",
             ],
         )
         frame["value"] = frame["value"].astype(float)
@@ -335,3 +647,267 @@ class QualityGate:
         frame["value_type"] = frame["indicator_code"].map(self._value_types)
         frame["fractional_part"] = frame["value"] % 1
         return frame
+
+    def _check_values(self, submissions: list[Submission]) -> int:
+        frame = self._value_frame(submissions)
+        failing: dict[int, list[dict]] = {}
+        for meta, rows in self._failures("observation_values", frame):
+            for row_id in rows:
+                failing.setdefault(row_id, []).append(meta)
+        if not failing:
+            return 0
+        for row_id in sorted(failing):
+            row = frame.iloc[row_id]
+            submission = submissions[int(row.submission_index)]
+            for meta in failing[row_id]:
+                vi, en = _message(meta, row)
+                submission.issues.append(
+                    Issue(
+                        "error",
+                        meta.get("rule", "value"),
+                        vi,
+                        en,
+                        indicator_code=row.indicator_code,
+                        period_code=row.period_code,
+                        source_cell=row.source_cell,
+                    )
+                )
+        _drop_rows(submissions, frame, set(failing))
+        return len(failing)
+
+    # -------------------------------------------------------------- rules
+
+    def _rule_frame(self, values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(wide, cells): one row per submission × period with a column per indicator
+        and a ``check_<rule_id>`` column per rule; the cell of each wide value."""
+        keys = ["submission_index", "period_code"]
+        # Bounds and approximations ('trên 300 triệu', 'khoảng 200') cannot be compared
+        # exactly: rules only use values the clerk gave as exact numbers.
+        exact = values[values["qualifier"] == "="].drop_duplicates(
+            [*keys, "indicator_code"], keep="first"
+        )
+        wide = exact.pivot(index=keys, columns="indicator_code", values="value")
+        cells = exact.pivot(index=keys, columns="indicator_code", values="source_cell")
+        wide = wide.reset_index()
+        wide.columns.name = None
+        checks = {}
+        for rule in self.rules:
+            checks[rule.column] = rule.compute(wide)[2]
+        wide = pd.concat([wide, pd.DataFrame(checks, index=wide.index)], axis=1)
+        wide.insert(0, "row_id", range(len(wide)))
+        return wide, cells.reset_index(drop=True)
+
+    def _check_rules(self, submissions: list[Submission]) -> int:
+        values = self._value_frame(submissions)
+        if values.empty or not self.rules:
+            return 0
+        wide, cells = self._rule_frame(values)
+        by_id = {rule.rule_id: rule for rule in self.rules}
+        to_reject: set[tuple[int, str, str]] = set()
+        for meta, rows in self._failures("validation_rules", wide[_rule_columns(wide)]):
+            rule = by_id[meta["rule"]]
+            left, right, _ = rule.compute(wide.iloc[rows])
+            for row_id in rows:
+                row = wide.iloc[row_id]
+                submission = submissions[int(row.submission_index)]
+
+                def cells_of(codes, row_id=row_id):
+                    return [
+                        cells.at[row_id, code] if code in cells.columns else None for code in codes
+                    ]
+
+                vi, en = _rule_message(
+                    rule,
+                    float(left.loc[row_id]),
+                    float(right.loc[row_id]),
+                    cells_of(rule.left.codes),
+                    cells_of(rule.right.codes),
+                )
+                for code, cell in zip(rule.left.codes, cells_of(rule.left.codes), strict=True):
+                    submission.issues.append(
+                        Issue(
+                            rule.severity,
+                            rule.rule_id,
+                            vi,
+                            en,
+                            indicator_code=code,
+                            period_code=row.period_code,
+                            source_cell=cell,
+                        )
+                    )
+                    if rule.severity == "error":
+                        to_reject.add((int(row.submission_index), row.period_code, code))
+        if not to_reject:
+            return 0
+        keys = pd.MultiIndex.from_frame(
+            values[["submission_index", "period_code", "indicator_code"]]
+        )
+        rejected_rows = set(values.row_id[keys.isin(list(to_reject))].tolist())
+        _drop_rows(submissions, values, rejected_rows)
+        return len(rejected_rows)
+
+    # -------------------------------------------------------------- outliers
+
+    def _peer_group(self, unit_keys: pd.Series) -> pd.Series:
+        """The peer group of each unit: a pre-2025 ward's district, a 2025 ward's province."""
+        if self._peer_groups is None:
+            from flows.reference import load_reference
+
+            units = load_reference().admin_units
+            wards = units[units["level"] == "ward"]
+            self._peer_groups = pd.Series(
+                wards["district_key"].fillna(wards["province_key"]).to_numpy(),
+                index=wards["unit_key"].to_numpy(),
+            )
+        return unit_keys.map(self._peer_groups)
+
+    def _check_outliers(self, submissions: list[Submission], history: pd.DataFrame | None):
+        live = [s for s in submissions if not s.is_rejected]
+        values = self._value_frame(live)
+        if values.empty:
+            return
+        values["unit_key"] = values["submission_index"].map(
+            dict(enumerate(s.unit_key for s in live))
+        )
+        night = values.assign(
+            report_date=values["submission_index"].map(
+                dict(
+                    enumerate(
+                        pd.Timestamp(s.report_date) if s.report_date else pd.NaT for s in live
+                    )
+                )
+            ),
+            received_at=values["submission_index"].map(
+                dict(enumerate(pd.Timestamp(s.file.received_at) for s in live))
+            ),
+            submission_id=values["submission_index"].map(
+                dict(enumerate(s.submission_id for s in live))
+            ),
+        )[HISTORY_COLUMNS]
+        frames = [night]
+        if history is not None and not history.empty:
+            published = history[HISTORY_COLUMNS].copy()
+            published["report_date"] = pd.to_datetime(published["report_date"])
+            published["received_at"] = pd.to_datetime(published["received_at"])
+            frames.append(published)
+        reference = _current(pd.concat(frames, ignore_index=True).dropna(subset=["value"]))
+        reference = reference.assign(
+            value=reference["value"].astype(float),
+            value_type=reference["indicator_code"].map(self._value_types),
+            peer_group=self._peer_group(reference["unit_key"]),
+        )
+        scored = values.assign(peer_group=self._peer_group(values["unit_key"]))
+        scored = scored.merge(
+            rulebook.history_scores(
+                scored[
+                    ["row_id", "unit_key", "indicator_code", "period_code", "value", "value_type"]
+                ],
+                reference,
+            ),
+            on="row_id",
+            how="left",
+        ).merge(
+            rulebook.peer_scores(
+                scored[
+                    ["row_id", "peer_group", "indicator_code", "period_code", "value", "value_type"]
+                ],
+                reference,
+            ),
+            on="row_id",
+            how="left",
+        )
+        scored = scored.sort_values("row_id").reset_index(drop=True)
+        checked = scored[["row_id", "history_z", "peer_z"]]
+        for meta, rows in self._failures("value_outliers", checked):
+            for row_id in rows:
+                row = scored.iloc[row_id]
+                vi, en = _outlier_message(meta["rule"], row)
+                live[int(row.submission_index)].issues.append(
+                    Issue(
+                        "warning",
+                        meta["rule"],
+                        vi,
+                        en,
+                        indicator_code=row.indicator_code,
+                        period_code=row.period_code,
+                        source_cell=row.source_cell,
+                    )
+                )
+
+
+def _rule_columns(wide: pd.DataFrame) -> list[str]:
+    return ["row_id", *(c for c in wide.columns if str(c).startswith("check_"))]
+
+
+def _drop_rows(submissions: list[Submission], frame: pd.DataFrame, rejected: set[int]) -> None:
+    """Remove the observations whose value-frame rows are in ``rejected``."""
+    if not rejected:
+        return
+    for index, submission in enumerate(submissions):
+        rows = frame.row_id[frame.submission_index == index]
+        submission.observations = [
+            obs
+            for obs, row_id in zip(submission.observations, rows, strict=True)
+            if row_id not in rejected
+        ]
+
+
+def warned_cells(submission: Submission) -> dict[tuple[str, str, str], list[Issue]]:
+    """Warnings of a submission by the value they concern (indicator, period, cell)."""
+    warned: dict[tuple[str, str, str], list[Issue]] = {}
+    for issue in submission.issues:
+        if issue.severity == "warning" and issue.indicator_code and issue.source_cell:
+            key = (issue.indicator_code, issue.period_code or "", issue.source_cell)
+            warned.setdefault(key, []).append(issue)
+    return warned
+
+
+def _issues_by_rule(submissions: list[Submission]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for submission in submissions:
+        for issue in submission.issues:
+            key = f"{issue.severity}:{issue.rule}"
+            counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def verdict_digest(submissions: list[Submission]) -> str:
+    """SHA-256 of every verdict of the night, order-independent: equal runs, equal digest."""
+    lines = sorted(
+        "\t".join(
+            str(part)
+            for part in (
+                s.submission_id,
+                issue.severity,
+                issue.rule,
+                issue.indicator_code,
+                issue.period_code,
+                issue.source_cell,
+                issue.message,
+            )
+        )
+        for s in submissions
+        for issue in s.issues
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m flows.validate --write-suites`` rewrites ``quality/expectations/``."""
+    parser = argparse.ArgumentParser(description="chitieu's Great Expectations suites.")
+    parser.add_argument(
+        "--write-suites",
+        action="store_true",
+        help=f"rewrite the versioned suite JSON files in {EXPECTATIONS_DIR}",
+    )
+    args = parser.parse_args(argv)
+    if not args.write_suites:
+        parser.print_help()
+        return 2
+    for path in write_suites():
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

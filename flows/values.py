@@ -24,6 +24,10 @@ WHOLE_NUMBER_TYPES = frozenset({"count", "money_vnd"})
 CELL_ERROR_TEXTS = frozenset(
     {"#REF!", "#DIV/0!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
 )
+# Per mille (‰, typed "%o" too) is a unit of its own: 0,3‰ is 0.3 per thousand.
+PER_MILLE = "‰"
+_PER_MILLE_UNITS = frozenset({"‰", "%o", "%0", "0/00", "phan nghin", "phan ngan"})
+
 # Written into a grid by the reader for a formula cell saved without its result.
 NO_CACHED_VALUE = "#NO_CACHED_VALUE"
 
@@ -263,8 +267,13 @@ def _read_number_with_suffix(text: str, whole: bool) -> _Quantity | None:
         return None
     suffix = match.group("suffix")
     if suffix == "%o":
-        suffix = "‰"
+        suffix = PER_MILLE
     return _Quantity(number, unit_suffix=suffix.strip() if suffix else None)
+
+
+def is_per_mille_unit(unit_text: str | None) -> bool:
+    """True for a unit column saying per mille: ``‰``, ``%o``, ``0/00``, ``phần nghìn``."""
+    return bool(unit_text) and fold(unit_text) in _PER_MILLE_UNITS
 
 
 def parse_number_text(text: str, whole_numbers: bool) -> float | None:

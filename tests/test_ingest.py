@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
+import re
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -507,3 +509,113 @@ def test_xls_saved_under_xlsx_name_still_opens(tmp_path):
 )
 def test_cell_address(row_idx, col_idx, address):
     assert cell_address(row_idx, col_idx) == address
+
+
+# ------------------------------------------------------------------ formats, warnings, XML safety
+
+
+def _rezip(path: Path, replace_part: str, transform) -> None:
+    """Rewrite one part of an xlsx package in place."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    parts[replace_part] = transform(parts[replace_part])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, content in parts.items():
+            target.writestr(name, content)
+
+
+_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10 if n > 1 else "&lol;" * 10}">'.encode()
+        for n in range(1, 10)
+    )
+    + b"]>"
+)
+
+
+def test_xml_entity_expansion_is_refused(tmp_path, catalog):
+    rows = [*METADATA, HEADER, ["1", "VH.DAN_SO", "Dân số", "người", None, "=1+1"]]
+    path = _save_sheet(tmp_path / "laughs.xlsx", rows)
+    _rezip(path, "xl/styles.xml", lambda xml: _LAUGHS + re.sub(rb"^<\?xml[^>]*\?>", b"", xml))
+    from flows.ingest import _package_cell_extras
+
+    # defusedxml refuses the DTD: no extras, no expansion, no exception.
+    assert _package_cell_extras(path.read_bytes()) == {}
+    with contextlib.suppress(UnreadableFile):  # refusing the whole file is as good
+        read_workbook(path)
+
+
+def test_percent_format_only_scales_percent_rows(tmp_path, catalog):
+    rows = [
+        *METADATA,
+        HEADER,
+        ["1", "VH.BHYT_TYLE", "Tỷ lệ BHYT", "%", None, 0.915],
+        ["2", "VH.DAN_SO", "Dân số", "người", None, 0.5],
+    ]
+    path = _save_sheet(tmp_path / "percent.xlsx", rows)
+    workbook = openpyxl.load_workbook(path)
+    for address in ("F6", "F7"):
+        workbook.active[address].number_format = "0.0%"
+    workbook.save(path)
+    grid = read_workbook(path)[0]
+    assert grid.percent_cells == {(5, 5), (6, 5)}
+    sheet = parse_sheet(grid, catalog)
+    values = {o.indicator_code: (o.value, o.original_text) for o in sheet.observations}
+    assert values == {"VH.BHYT_TYLE": (91.5, "0.915"), "VH.DAN_SO": (0.5, "0.5")}
+
+
+def test_per_mille_unit_column_and_warning(tmp_path, catalog):
+    rows = [
+        *METADATA,
+        HEADER,
+        ["1", "VH.HO_NGHEO_TYLE", "Tỷ lệ hộ nghèo", "‰", None, "0,3"],
+        ["2", "VH.BHYT_TYLE", "Tỷ lệ BHYT", "%", None, "91,5"],
+    ]
+    sheet = parse_sheet(read_workbook(_save_sheet(tmp_path / "mille.xlsx", rows))[0], catalog)
+    units = {o.indicator_code: (o.value, o.unit) for o in sheet.observations}
+    assert units == {"VH.HO_NGHEO_TYLE": (0.3, "‰"), "VH.BHYT_TYLE": (91.5, "%")}
+    assert [(i.rule, i.severity, i.source_cell) for i in sheet.cell_issues] == [
+        ("per_mille_in_percent_row", "warning", "F6")
+    ]
+
+
+def test_clerk_computed_columns_are_cross_checked_not_loaded(tmp_path, catalog):
+    header = [*HEADER[:6], "So sánh", "Tỷ lệ đạt"]
+    rows = [
+        *METADATA,
+        header,
+        ["1", "VH.BHYT_TYLE", "Tỷ lệ BHYT", "%", "≥ 95%", "92", "96,8%", "96"],  # truncated: ok
+        ["2", "VH.HO_NGHEO_TYLE", "Tỷ lệ hộ nghèo", "%", "dưới 3%", "3,07", "90", None],
+        ["3", "VH.HO_CAN_NGHEO_TYLE", "Tỷ lệ hộ cận nghèo", "%", "10-12%", "11", "5", None],
+        ["4", "XD.DV_HOC_NQ", "Số đảng viên", "người", None, "36/35 (90%)"],
+    ]
+    sheet = parse_sheet(read_workbook(_save_sheet(tmp_path / "computed.xlsx", rows))[0], catalog)
+    assert [o.source_cell for o in sheet.observations] == ["F6", "F7", "F8", "F9"]
+    warnings = [(i.rule, i.severity, i.source_cell) for i in sheet.cell_issues]
+    # A range target has no single number to compare with: no check on row 8.
+    assert warnings == [
+        ("clerk_computed_mismatch", "warning", "G7"),
+        ("clerk_computed_mismatch", "warning", "F9"),
+    ]
+    assert "102,3%" in sheet.cell_issues[0].message_vi
+    assert "102.3%" in sheet.cell_issues[0].message_en
+
+
+def test_legacy_encoded_sheet_is_matched_and_kept_as_typed(catalog):
+    from flows.textnorm import encode_tcvn3
+
+    rows = [
+        [encode_tcvn3("Đơn vị: Phường Phổ Hòa")],
+        [encode_tcvn3("Kỳ báo cáo: Năm 2022")],
+        [encode_tcvn3(text) for text in ("STT", "Chỉ tiêu", "ĐVT", "Thực hiện")],
+        [1, encode_tcvn3("Tỷ lệ hộ nghèo"), "%", "3,07"],
+        [2, encode_tcvn3("Số đảng viên tham gia học tập nghị quyết"), "", encode_tcvn3("98 đ/c")],
+    ]
+    sheet = parse_sheet(SheetGrid("s", 0, True, rows), catalog)
+    assert sheet.unit_name == "Phường Phổ Hòa" and sheet.period_code == "2022"
+    assert sheet.metadata == {"Đơn vị": "Ph\u00adêng Phæ Hßa", "Kỳ báo cáo": "N¨m 2022"}
+    observations = {o.indicator_code: (o.value, o.original_text) for o in sheet.observations}
+    assert observations == {"VH.HO_NGHEO_TYLE": (3.07, "3,07"), "XD.DV_HOC_NQ": (98, "98 ®/c")}

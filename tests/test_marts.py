@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from flows.settings import DBT_PROJECT_DIR
-from flows.transform import warehouse_env
+from flows.transform import release_dbt_connection, warehouse_env
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,10 @@ def test_dbt_docs_generate_works_offline(demo_run, tmp_path):
     args = ["docs", "generate", "--project-dir", str(DBT_PROJECT_DIR)]
     args += ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target), "--quiet"]
     with warehouse_env(copy):
-        result = dbtRunner().invoke(args)
+        try:
+            result = dbtRunner().invoke(args)
+        finally:
+            release_dbt_connection()
     assert result.success, result.exception
     catalog = (target / "catalog.json").read_text(encoding="utf-8")
     assert "model.chitieu.fct_term_comparison" in catalog

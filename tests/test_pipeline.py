@@ -238,15 +238,17 @@ def test_dimensions(warehouse):
     ) == ("percent", "ratio", "last", "VH.HO_NGHEO", "VH.TONG_HO", False)
 
 
-def test_rerun_loads_nothing_twice(prefect_server, demo_run):
+def test_rerun_with_nothing_new_parses_nothing_and_loads_nothing_twice(prefect_server, demo_run):
     from flows.pipeline import nightly_pipeline
 
     before = _count_values(demo_run["warehouse"])
     summary = nightly_pipeline(
         raw_dir=str(demo_run["raw_dir"]), warehouse=str(demo_run["warehouse"])
     )
+    assert summary["outcome"] == "current"
+    assert summary["files_unchanged"] == summary["files_seen"] == demo_run["summary"]["files_seen"]
+    assert "parse" not in summary["seconds_by_stage"]
     assert summary["submissions_loaded"] == 0 and summary["values_loaded"] == 0
-    assert summary["submissions_already_loaded"] == demo_run["summary"]["submissions_read"]
     assert _count_values(demo_run["warehouse"]) == before
 
 

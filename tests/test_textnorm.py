@@ -11,6 +11,10 @@ from hypothesis import strategies as st
 from flows.textnorm import (
     LEGACY_DECODERS,
     collapse_spaces,
+    decode_tcvn3,
+    decode_vni,
+    encode_tcvn3,
+    encode_vni,
     fold,
     fold_words,
     normalize_text,
@@ -76,12 +80,123 @@ def test_collapse_spaces():
 
 
 def test_legacy_extension_point_is_consulted():
-    assert repair_legacy_encoding("Ph­êng") == "Ph­êng"
-    LEGACY_DECODERS.append(lambda text: "Phường" if text == "Ph­êng" else None)
+    assert LEGACY_DECODERS[:2] == [decode_tcvn3, decode_vni]
+    assert repair_legacy_encoding("@@cu@@") == "@@cu@@"
+    LEGACY_DECODERS.insert(0, lambda text: "Phường" if text == "@@cu@@" else None)
     try:
-        assert repair_legacy_encoding("Ph­êng") == "Phường"
+        assert repair_legacy_encoding("@@cu@@") == "Phường"
     finally:
-        LEGACY_DECODERS.pop()
+        LEGACY_DECODERS.pop(0)
+
+
+# ------------------------------------------------------------------ legacy font encodings
+
+
+@pytest.mark.parametrize(
+    ("legacy", "expected"),
+    [
+        # TCVN3 (ABC, .VnTime), as Excel shows it with any other font
+        ("Ph\u00adêng Phæ Hßa", "Phường Phổ Hòa"),
+        ("§¶NG ñY PH¦êNG PHæ HßA", "ĐẢNG ỦY PHƯỜNG PHỔ HÒA"),
+        ("ThÞ x· §øc Phæ", "Thị xã Đức Phổ"),
+        ("Qu¶ng Ng·i", "Quảng Ngãi"),
+        ("Kú b¸o c¸o: N¨m 2022", "Kỳ báo cáo: Năm 2022"),
+        ("M· §VHC", "Mã ĐVHC"),
+        ("98 ®/c", "98 đ/c"),
+        ("Tû lÖ hé nghÌo", "Tỷ lệ hộ nghèo"),
+        ("Céng hßa x· héi chñ nghÜa ViÖt Nam", "Cộng hòa xã hội chủ nghĩa Việt Nam"),
+        ("X· ¸i Quèc", "Xã Ái Quốc"),
+        # VNI, as Excel shows it with any other font
+        ("Phöôøng Phoå Hoøa", "Phường Phổ Hòa"),
+        ("ÑAÛNG UÛY PHÖÔØNG PHOÅ HOØA", "ĐẢNG ỦY PHƯỜNG PHỔ HÒA"),
+        ("Thò xaõ Ñöùc Phoå", "Thị xã Đức Phổ"),
+        ("Daân soá", "Dân số"),
+        ("Tyû leä hoä ngheøo", "Tỷ lệ hộ nghèo"),
+        ("Öôùc 2023", "Ước 2023"),
+        ("98 ñ/c", "98 đ/c"),
+    ],
+)
+def test_legacy_text_is_decoded(legacy, expected):
+    assert repair_legacy_encoding(legacy) == expected
+    assert normalize_text(legacy) == expected
+    assert fold(legacy) == fold(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hòa",  # ò is ũ in TCVN3 and ị in VNI: Unicode must win
+        "Tân Hòa",
+        "Café ½",
+        "10÷12%",
+        "§ 2",
+        "Müller Straße",
+        "Brand®",
+        "≥ 95%",
+        "91,5",
+        "Phường Phổ Hòa",
+        "ĐVT",
+    ],
+)
+def test_text_that_is_not_legacy_is_left_alone(text):
+    assert repair_legacy_encoding(text) == text
+
+
+def _catalog_and_unit_names() -> list[str]:
+    from flows.catalog import load_catalog
+    from flows.reference import load_reference
+
+    units = load_reference().admin_units
+    quang_ngai = units[units["province_key"].isin(["pre2025:51", "2025:51"])]["unit_name"]
+    return [indicator.name_vi for indicator in load_catalog()] + list(quang_ngai)
+
+
+# Capitals TCVN3 has a code for; other capitals (Ổ, Á...) are typed with the .VnTimeH
+# font, which reuses the lowercase codes: the decoder can only guess their case.
+_TCVN3_CAPITALS = set("ĂÂÊÔƠƯĐ")
+
+
+def _tcvn3_representable(text: str) -> bool:
+    return all(char.isascii() or not char.isupper() or char in _TCVN3_CAPITALS for char in text)
+
+
+@pytest.fixture(scope="module")
+def known_phrases() -> list[str]:
+    return _catalog_and_unit_names()
+
+
+def test_known_phrases_round_trip_through_tcvn3(known_phrases):
+    assert len(known_phrases) > 300
+    detected = 0
+    for phrase in known_phrases:
+        encoded = encode_tcvn3(phrase)
+        decoded = decode_tcvn3(encoded, require_evidence=False)
+        if _tcvn3_representable(phrase):
+            assert decoded == phrase
+        assert fold(decoded) == fold(phrase), phrase
+        repaired = repair_legacy_encoding(encoded)
+        assert repaired in (encoded, decoded)  # detected, or conservatively left alone
+        detected += repaired == decoded
+    # Only texts whose every letter is also a Unicode letter ("Sè hé") go undetected.
+    assert detected >= 0.97 * len(known_phrases)
+
+
+def test_known_phrases_round_trip_through_vni(known_phrases):
+    detected = 0
+    for phrase in known_phrases:
+        encoded = encode_vni(phrase)
+        assert decode_vni(encoded, require_evidence=False) == phrase
+        repaired = repair_legacy_encoding(encoded)
+        assert repaired in (encoded, phrase)
+        detected += repaired == phrase
+    assert detected >= 0.97 * len(known_phrases)
+
+
+def test_known_phrases_are_left_alone_in_unicode(known_phrases):
+    for phrase in known_phrases:
+        assert repair_legacy_encoding(phrase) == phrase
+        nfd = unicodedata.normalize("NFD", phrase)
+        assert repair_legacy_encoding(nfd) == nfd
 
 
 vietnamese_text = st.text(
@@ -110,3 +225,70 @@ def test_fold_is_ascii_lowercase_for_vietnamese_letters(text):
     folded = fold(text)
     assert folded == folded.lower()
     assert all(ord(char) < 128 for char in folded)
+
+
+# Every Vietnamese letter, lowercase and capital, with the characters that sit between
+# words in a spreadsheet: Unicode text built from these is never legacy text.
+_VIETNAMESE_LETTERS = sorted(
+    {
+        unicodedata.normalize("NFC", base + tone)
+        for base in "aăâeêioôơuưy"
+        for tone in ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
+    }
+    | set("bcdđghklmnpqrstvx")
+)
+vietnamese_alphabet_text = st.text(
+    alphabet=st.sampled_from(
+        _VIETNAMESE_LETTERS
+        + [letter.upper() for letter in _VIETNAMESE_LETTERS]
+        + list("0123456789 ,.:;-/()%\u00a0")
+        + list("fjwzFJWZ")
+    ),
+    max_size=60,
+)
+
+
+@given(vietnamese_alphabet_text)
+def test_unicode_vietnamese_is_never_repaired(text):
+    nfc = unicodedata.normalize("NFC", text)
+    assert repair_legacy_encoding(nfc) == nfc
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_is_never_repaired(text):
+    assert repair_legacy_encoding(text) == text
+
+
+_WORDS = (
+    "Phường Phổ Hòa Đức Quảng Ngãi tỷ lệ hộ nghèo đảng viên tham gia học tập nghị quyết kết "
+    "nạp mới chi bộ hoàn thành tự kiểm tra giám sát dân số trung bình bảo hiểm y tế gia đình "
+    "văn hóa lao động qua đào tạo tổ phố vốn đầu tư xây dựng ngân sách cấp trên hỗ trợ ý "
+    "kiến kiến nghị giải quyết người dự tiếp đối thoại mô hình khéo vận nhà đại đoàn kết "
+    "thuở xoăn khuỷu quýt nguyễn nghiêm nhơn cường thuận"
+)
+_SYLLABLES = st.sampled_from(
+    sorted({form for word in _WORDS.split(" ") for form in (word, word.capitalize())})
+)
+
+
+@given(st.lists(_SYLLABLES, min_size=1, max_size=8))
+def test_vni_round_trips(words):
+    text = " ".join(words)
+    encoded = encode_vni(text)
+    # A few short texts read as TCVN3 too ("Tö" is VNI "Tư" and TCVN3 "Tử"); TCVN3 wins.
+    assert repair_legacy_encoding(encoded) in (text, encoded, decode_tcvn3(encoded))
+    if decode_vni(encoded) is not None:
+        assert decode_vni(encoded) == text
+
+
+@given(st.lists(_SYLLABLES, min_size=1, max_size=8))
+def test_tcvn3_round_trips_or_is_left_alone(words):
+    text = " ".join(words)
+    encoded = encode_tcvn3(text)
+    repaired = repair_legacy_encoding(encoded)
+    # Undetectable text ("Sè" could be Unicode) stays as typed; detected text is exact
+    # up to the case of toned capitals, which TCVN3 cannot tell.
+    assert repaired == encoded or repaired.lower() == text.lower()
+    starts_toned = any(not word[0].isascii() and word[0] not in "đăâêôơư" for word in words)
+    if _tcvn3_representable(text) and repaired != encoded and not starts_toned:
+        assert repaired == text

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from flows.values import (
     NO_CACHED_VALUE,
+    PER_MILLE,
+    is_per_mille_unit,
     parse_number_text,
     parse_target,
     parse_value,
@@ -268,3 +270,17 @@ def test_parser_never_raises(text):
 @given(st.integers(min_value=0, max_value=10**6))
 def test_parse_number_text_plain_integers(number):
     assert parse_number_text(str(number), whole_numbers=False) == number
+
+
+@pytest.mark.parametrize(
+    ("unit_text", "expected"),
+    [("‰", True), ("%o", True), ("0/00", True), ("Phần nghìn", True), ("%", False), (None, False)],
+)
+def test_per_mille_units(unit_text, expected):
+    assert is_per_mille_unit(unit_text) is expected
+
+
+def test_per_mille_values_keep_their_unit():
+    for text in ("0,30%o", "0,3‰"):
+        parsed = parse_value(text, "percent")
+        assert (parsed.value, parsed.unit_suffix) == (pytest.approx(0.3), PER_MILLE)

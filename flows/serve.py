@@ -1,0 +1,109 @@
+"""``chitieu serve``: the nightly flow as a Prefect deployment on a cron schedule.
+
+Prefect schedules only against a real server. When ``PREFECT_API_URL`` is set,
+that server is used. Otherwise a local Prefect server is started here, keeping its
+database under ``data/prefect/`` beside the warehouse's data, so one machine needs
+nothing else. Runs triggered by the schedule execute in this process.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+DEFAULT_CRON = "0 2 * * *"
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+DEPLOYMENT_NAME = "nightly"
+SERVER_START_TIMEOUT_S = 120
+
+
+def _wait_until_healthy(api_url: str, server: subprocess.Popen, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"The local Prefect server exited with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"The local Prefect server did not answer at {api_url} in {timeout_s} s")
+
+
+@contextmanager
+def local_prefect_server(home: Path, port: int) -> Iterator[str]:
+    """Start ``prefect server start`` on loopback with its database under ``home``."""
+    home.mkdir(parents=True, exist_ok=True)
+    api_url = f"http://127.0.0.1:{port}/api"
+    env = dict(os.environ)
+    env.update(
+        {
+            "PREFECT_HOME": str(home),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1",
+            "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        }
+    )
+    env.pop("PREFECT_API_URL", None)
+    log = (home / "server.log").open("ab")
+    server_address = ["--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", *server_address],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        _wait_until_healthy(api_url, server, SERVER_START_TIMEOUT_S)
+        yield api_url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def serve_nightly(
+    raw_dir: Path,
+    warehouse: Path,
+    cron: str = DEFAULT_CRON,
+    timezone: str = DEFAULT_TIMEZONE,
+    prefect_home: Path | None = None,
+    port: int = 4200,
+) -> None:
+    """Serve the nightly deployment until interrupted, starting a server if none is set."""
+    # Prefect is slow to import: only the serve command pays for it.
+    from prefect.schedules import Cron
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.pipeline import nightly_pipeline
+
+    def serve() -> None:
+        nightly_pipeline.serve(
+            name=DEPLOYMENT_NAME,
+            schedules=[Cron(cron, timezone=timezone)],
+            parameters={"raw_dir": str(raw_dir), "warehouse": str(warehouse)},
+            description="Ward submissions in the landing folder → the published warehouse.",
+            tags=["chitieu"],
+        )
+
+    if os.environ.get("PREFECT_API_URL"):
+        serve()
+        return
+    home = prefect_home or warehouse.parent.parent / "prefect"
+    with (
+        local_prefect_server(home, port) as api_url,
+        temporary_settings(updates={PREFECT_API_URL: api_url}),
+    ):
+        print(f"Started a local Prefect server at {api_url} (database in {home})", flush=True)
+        serve()

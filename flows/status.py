@@ -1,0 +1,111 @@
+"""``chitieu status``: the last runs, and whether the published warehouse is current."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from flows.archive import landed_files
+from flows.submission import file_sha256
+
+RECENT_RUNS = 5
+
+
+@dataclass
+class WarehouseStatus:
+    """What an operator needs at a glance."""
+
+    warehouse: str
+    published: bool
+    published_at: str | None = None
+    landing_files: int = 0
+    files_waiting: list[str] = field(default_factory=list)
+    runs: list[dict] = field(default_factory=list)
+
+    @property
+    def is_current(self) -> bool:
+        return self.published and not self.files_waiting
+
+    def status_line(self) -> str:
+        """One line: current or not, and the last run's outcome."""
+        if not self.published:
+            return f"{self.warehouse}: not published yet — run `chitieu run`."
+        state = (
+            "current"
+            if self.is_current
+            else f"NOT current: {len(self.files_waiting)} new or changed files waiting"
+        )
+        last = self.runs[0] if self.runs else None
+        outcome = (
+            f"last run {last['run_id']} finished {last['finished_at']}: "
+            f"{last['submissions_loaded']} loaded, {last['submissions_rejected']} rejected, "
+            f"{last['values_loaded']} values"
+            if last
+            else "no run recorded"
+        )
+        return f"{self.warehouse}: {state}; {outcome}"
+
+    def as_text(self) -> str:
+        lines = [self.status_line()]
+        for run in self.runs:
+            lines.append(
+                f"  {run['run_id']}  {run['finished_at']}  files {run['files_seen']:>6}  "
+                f"loaded {run['submissions_loaded']:>6}  rejected {run['submissions_rejected']:>4}"
+                f"  values {run['values_loaded']:>8}"
+            )
+        lines += [f"  waiting: {name}" for name in self.files_waiting[:20]]
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["is_current"] = self.is_current
+        return data
+
+
+def _landing_hashes(raw_dir: Path) -> dict[str, str]:
+    if not raw_dir.is_dir():
+        return {}
+    return {
+        path.relative_to(raw_dir).as_posix(): file_sha256(path) for path in landed_files(raw_dir)
+    }
+
+
+def read_status(warehouse: Path, raw_dir: Path) -> WarehouseStatus:
+    """Read the published warehouse (read-only, never blocking a run) and the landing folder."""
+    status = WarehouseStatus(warehouse=str(warehouse), published=warehouse.exists())
+    if not status.published:
+        return status
+    modified = datetime.fromtimestamp(warehouse.stat().st_mtime, UTC)
+    status.published_at = modified.isoformat(timespec="seconds")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        runs = con.execute(
+            "select run_id, finished_at, files_seen, summary_json from raw.runs "
+            "order by finished_at desc limit ?",
+            [RECENT_RUNS],
+        ).fetchall()
+        staged = {
+            row[0] for row in con.execute("select file_sha256 from raw.submissions").fetchall()
+        }
+    finally:
+        con.close()
+    for run_id, finished_at, files_seen, summary_json in runs:
+        summary = json.loads(summary_json or "{}")
+        status.runs.append(
+            {
+                "run_id": run_id,
+                "finished_at": finished_at.isoformat(timespec="seconds"),
+                "files_seen": files_seen,
+                "submissions_loaded": summary.get("submissions_loaded", 0),
+                "submissions_rejected": summary.get("submissions_rejected", 0),
+                "values_loaded": summary.get("values_loaded", 0),
+            }
+        )
+    landing = _landing_hashes(raw_dir)
+    status.landing_files = len(landing)
+    status.files_waiting = sorted(name for name, sha in landing.items() if sha not in staged)
+    return status
