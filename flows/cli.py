@@ -85,7 +85,8 @@ def _parser() -> argparse.ArgumentParser:
         "serve",
         help="serve the nightly flow on a cron schedule (Prefect deployment)",
         description="Serve the nightly flow as a Prefect deployment. Without PREFECT_API_URL "
-        "a local Prefect server is started, its database under data/prefect/.",
+        "a local Prefect server is started, its database beside the warehouse "
+        "(data/warehouse/prefect/).",
         epilog=EXAMPLES,
         formatter_class=formatter,
     )

@@ -34,6 +34,7 @@ from flows.archive import (
     read_manifest,
 )
 from flows.catalog import load_catalog
+from flows.feedback import write_run_feedback
 from flows.load import StageCounts, connect, record_run, stage_submissions
 from flows.publish import (
     PublishedState,
@@ -93,6 +94,7 @@ class RunSummary:
     issues_by_rule: dict[str, int] = field(default_factory=dict)  # 'severity:rule' → count
     verdict_digest: str = ""  # same submissions, same verdicts, same digest
     quality_docs: str | None = None  # GE Data Docs index.html of this run
+    feedback_index: str | None = None  # the clerks' feedback pages of this run
     seconds_by_suite: dict[str, float] = field(default_factory=dict)
 
     def status_line(self) -> str:
@@ -126,6 +128,8 @@ class RunSummary:
         lines.append(f"  time per stage: {stages}")
         if self.quality_docs:
             lines.append(f"  data quality report: {self.quality_docs}")
+        if self.feedback_index:
+            lines.append(f"  feedback for clerks: {self.feedback_index}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
@@ -228,6 +232,19 @@ def stage_and_refresh(
     return counts
 
 
+@io_task
+def write_feedback_pages(
+    submissions: list[Submission], counts: StageCounts, summary: RunSummary, warehouse: Path
+) -> None:
+    """One page per new submission for the clerk who sent it, and an index."""
+    new = [s for s in submissions if s.submission_id in counts.new_submission_ids]
+    if not new:
+        return
+    out_dir = settings.quality_dir(warehouse) / "feedback" / summary.run_id
+    write_run_feedback(new, out_dir)
+    summary.feedback_index = str(out_dir / "index.html")
+
+
 @task
 def build_marts(building: Path) -> int:
     """Run the one ``dbt build`` of the run against the build file."""
@@ -317,6 +334,8 @@ def _run_night(summary: RunSummary, raw_path: Path, warehouse: Path, started_at:
         with _timed(summary, "stage"):
             counts = stage_and_refresh(building, submissions, summary)
         _record_outcomes(summary, submissions, counts)
+        with _timed(summary, "feedback"):
+            write_feedback_pages(submissions, counts, summary, warehouse)
         with _timed(summary, "dbt_build"):
             summary.dbt_nodes = build_marts(building)
         summary.outcome = "published"

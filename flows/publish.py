@@ -94,6 +94,9 @@ def build_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
 
 def publish(building: Path, published: Path) -> None:
     """Checkpoint the build file and atomically replace the published warehouse with it."""
+    if not building.is_file():
+        # duckdb.connect would create an empty database here, and publish it.
+        raise FileNotFoundError(f"Build file {building} is missing; nothing was published")
     con = duckdb.connect(str(building))
     try:
         con.execute("CHECKPOINT")

@@ -9,6 +9,7 @@ nothing else. Runs triggered by the schedule execute in this process.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -97,10 +98,13 @@ def serve_nightly(
             tags=["chitieu"],
         )
 
+    # A service manager stops us with SIGTERM: turn it into SystemExit so that the local
+    # server started below is stopped too, instead of outliving this process.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if os.environ.get("PREFECT_API_URL"):
         serve()
         return
-    home = prefect_home or warehouse.parent.parent / "prefect"
+    home = prefect_home or warehouse.parent / "prefect"
     with (
         local_prefect_server(home, port) as api_url,
         temporary_settings(updates={PREFECT_API_URL: api_url}),

@@ -38,12 +38,12 @@ def raw_dir() -> Path:
 
 
 def quality_dir(warehouse: Path) -> Path:
-    """Where a warehouse's data-quality reports go: ``quality/`` beside its folder.
+    """Where a warehouse's data-quality reports go, beside it like everything a run keeps.
 
-    ``data/warehouse/warehouse.duckdb`` → ``data/quality/``; GE Data Docs of each run
-    go in ``<quality_dir>/docs/<run_id>/``.
+    GE Data Docs of each run go in ``<quality_dir>/docs/<run_id>/``, the clerks'
+    feedback pages in ``<quality_dir>/feedback/<run_id>/``.
     """
-    return Path(warehouse).resolve().parent.parent / "quality"
+    return Path(warehouse).resolve().parent / "quality"
 
 
 def quiet_third_party_defaults() -> None:

@@ -163,6 +163,9 @@ def read_submissions(landed: LandedFile, catalog, resolver) -> FileReading:
     except UnreadableFile as error:
         return FileReading([unreadable_file(landed, error.reason_vi, error.reason_en)])
     reading = FileReading(submissions=[])
+    if landed.path.suffix.lower() == ".csv":
+        # A CSV's one sheet is named after the file, as the clerk named it, not the archive copy.
+        grids[0].name = Path(landed.relative_path).stem
     for grid in grids:
         if not grid.visible:
             reading.hidden_sheets.append(grid.name)

@@ -39,6 +39,7 @@ from flows import rules as rulebook
 from flows.catalog import Catalog, load_catalog
 from flows.settings import EXPECTATIONS_DIR, quiet_third_party_defaults
 from flows.submission import Issue, Submission
+from flows.textnorm import fold
 
 SUITE_VERSION = "2025.2"
 PERIOD_CODE_PATTERN = r"^(?:\d{4}(?:-Q[1-4]|-H[12])?|\d{4}-\d{4}(?:-MID)?)$"
@@ -325,11 +326,11 @@ def _rule_message(
     )
 
 
-def _outlier_message(rule: str, row: pd.Series) -> tuple[str, str]:
+def _outlier_message(rule: str, row) -> tuple[str, str]:
     """Why a value looks unusual, with the range expected from its reference values."""
     prefix = "history" if rule == "outlier_history" else "peer"
-    median, n = row[f"{prefix}_median"], int(row[f"{prefix}_n"])
-    low, high = row[f"{prefix}_low"], row[f"{prefix}_high"]
+    median, n = getattr(row, f"{prefix}_median"), int(getattr(row, f"{prefix}_n"))
+    low, high = getattr(row, f"{prefix}_low"), getattr(row, f"{prefix}_high")
     vi_range = f"{_number(low, 'vi')} – {_number(high, 'vi')}"
     en_range = f"{_number(low, 'en')} – {_number(high, 'en')}"
     if prefix == "history":
@@ -423,6 +424,17 @@ class GateReport:
     verdict_digest: str = ""
     docs_index: str | None = None
     seconds_by_suite: dict[str, float] = field(default_factory=dict)
+
+
+_PERIOD_LABELS = {"ky bao cao", "ky", "thoi ky", "nam bao cao"}
+
+
+def _period_as_written(metadata: dict[str, str]) -> str:
+    """The period as the clerk typed it, whatever label spelling the sheet used."""
+    for label, value in metadata.items():
+        if fold(label).strip(" :") in _PERIOD_LABELS:
+            return str(value)
+    return ""
 
 
 class QualityGate:
@@ -604,11 +616,12 @@ class QualityGate:
                         "The reporting unit could not be identified.",
                     )
                 else:
+                    written = _period_as_written(submission.metadata)
                     vi, en = (
-                        f"Kỳ báo cáo '{submission.metadata.get('period', '')}' không hợp lệ; hãy "
+                        f"Kỳ báo cáo '{written}' không hợp lệ hoặc bị thiếu; hãy "
                         "ghi ví dụ 'Năm 2022', 'Quý I/2023', 'Sơ kết giữa nhiệm kỳ 2020-2025'.",
-                        "The reporting period is missing or not valid; write e.g. 'Năm 2022', "
-                        "'Quý I/2023', 'Sơ kết giữa nhiệm kỳ 2020-2025'.",
+                        f"The reporting period '{written}' is missing or not valid; write e.g. "
+                        "'Năm 2022', 'Quý I/2023', 'Sơ kết giữa nhiệm kỳ 2020-2025'.",
                     )
                 submission.reject(Issue("error", rule, vi, en))
 
@@ -819,8 +832,8 @@ class QualityGate:
         scored = scored.sort_values("row_id").reset_index(drop=True)
         checked = scored[["row_id", "history_z", "peer_z"]]
         for meta, rows in self._failures("value_outliers", checked):
-            for row_id in rows:
-                row = scored.iloc[row_id]
+            # itertuples over the failing rows only: a Series per row costs ~0.5 ms
+            for row in scored.iloc[rows].itertuples(index=False):
                 vi, en = _outlier_message(meta["rule"], row)
                 live[int(row.submission_index)].issues.append(
                     Issue(

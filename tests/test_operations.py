@@ -265,11 +265,22 @@ def test_serve_registers_the_nightly_deployment_with_its_cron(tmp_path):
             serve.wait(60)
         except subprocess.TimeoutExpired:
             os.killpg(serve.pid, signal.SIGKILL)
+    assert _port_closes(port), "the local Prefect server outlived `chitieu serve`"
     (schedule,) = deployment.schedules
     assert schedule.schedule.cron == "0 2 * * *"
     assert schedule.schedule.timezone == "Asia/Ho_Chi_Minh"
     assert deployment.parameters["warehouse"] == str(warehouse)
-    assert (tmp_path / "data" / "prefect" / "prefect.db").exists()
+    assert (warehouse.parent / "prefect" / "prefect.db").exists()
+
+
+def _port_closes(port: int, timeout_s: float = 30) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) != 0:
+                return True
+        time.sleep(0.5)
+    return False
 
 
 def _wait_for_deployment(api_url: str, serve: subprocess.Popen):

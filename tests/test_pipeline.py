@@ -258,3 +258,15 @@ def _count_values(path):
         return _one(con, "select count(*) from raw.observations")[0]
     finally:
         con.close()
+
+
+def test_each_new_submission_gets_a_feedback_page(demo_run):
+    from pathlib import Path
+
+    index = Path(demo_run["summary"]["feedback_index"])
+    pages = [p for p in index.parent.glob("*.html") if p != index]
+    assert len(pages) == demo_run["summary"]["submissions_read"]
+    corrupt = next(p for p in pages if "bao-cao-hong" in p.name)
+    text = corrupt.read_text(encoding="utf-8")
+    assert "Bị từ chối" in text and "hỏng" in text and "damaged" in text
+    assert text.index("hỏng") < text.index("damaged")  # Vietnamese first

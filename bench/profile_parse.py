@@ -1,0 +1,110 @@
+"""Where the serial parse of one file spends its time, measured with cProfile.
+
+``python bench/profile_parse.py DIR [--limit 500] [--top 30]`` parses up to ``limit``
+xlsx files of ``DIR`` in one process (the serial path, ``read_submissions``) under
+cProfile, then prints the cost per file of each stage (container check, calamine read,
+package XML extras, ``parse_sheet``, unit resolution, building the submission) and the
+functions with the most own time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import time
+from pathlib import Path
+
+from flows.catalog import load_catalog
+from flows.reference import load_reference
+from flows.submission import LandedFile, file_sha256, read_submissions
+from flows.units import UnitResolver
+
+# (label, function name): stages of read_submissions by cumulative time (names may nest).
+STAGES = (
+    ("container check (safety.check_container)", "check_container"),
+    ("  worksheet extent scan (_check_worksheet_extent)", "_check_worksheet_extent"),
+    ("read_workbook total", "read_workbook"),
+    ("  calamine open (from_filelike)", "from_filelike"),
+    ("  calamine sheet load (get_sheet_by_index)", "get_sheet_by_index"),
+    ("  cells to Python lists (_calamine_rows)", "_calamine_rows"),
+    ("  package XML extras (_package_cell_extras)", "_package_cell_extras"),
+    ("parse_sheet total", "parse_sheet"),
+    ("  find_header", "find_header"),
+    ("  read_identity", "read_identity"),
+    ("  _parse_data_row", "_parse_data_row"),
+    ("    HeaderLayout.first_column (sorts per call)", "first_column"),
+    ("    HeaderLayout.columns_of (sorts per call)", "columns_of"),
+    ("    Catalog.match", "match"),
+    ("    parse_value", "parse_value"),
+    ("    parse_target", "parse_target"),
+    ("  textnorm.normalize_text (all callers)", "normalize_text"),
+    ("  textnorm.fold (all callers)", "fold"),
+    ("unit resolution (UnitResolver.resolve)", "resolve"),
+    ("building the submission (from_parsed_sheet)", "from_parsed_sheet"),
+)
+
+
+def landed(path: Path, root: Path) -> LandedFile:
+    """A LandedFile for a file on disk, as the receive step would describe it."""
+    from datetime import datetime
+
+    return LandedFile(
+        path=path,
+        relative_path=path.relative_to(root).as_posix(),
+        sha256=file_sha256(path),
+        size_bytes=path.stat().st_size,
+        received_at=datetime(2025, 1, 1),
+    )
+
+
+def _cumulative(stats: pstats.Stats, name: str) -> float:
+    total = 0.0
+    for (_file, _line, function), row in stats.stats.items():  # type: ignore[attr-defined]
+        if function == name:
+            total += row[3]  # cumulative time; recursion is not an issue for these
+    return total
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: see the module docstring."""
+    parser = argparse.ArgumentParser(description="Profile the serial parse of bench files.")
+    parser.add_argument("dir", type=Path)
+    parser.add_argument("--limit", type=int, default=500)
+    parser.add_argument("--top", type=int, default=30)
+    args = parser.parse_args(argv)
+    root = args.dir.resolve()
+    paths = sorted(root.rglob("*.xlsx"))[: args.limit]
+    files = [landed(path, root) for path in paths]
+    catalog = load_catalog()
+    started = time.perf_counter()
+    resolver = UnitResolver(load_reference())
+    print(f"UnitResolver built in {time.perf_counter() - started:.2f} s (once per run)")
+
+    started = time.perf_counter()
+    for file in files:
+        read_submissions(file, catalog, resolver)
+    plain = time.perf_counter() - started
+    print(f"{len(files)} files, serial, no profiler: {1000 * plain / len(files):.1f} ms/file")
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for file in files:
+        read_submissions(file, catalog, resolver)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    total = sum(row[2] for row in stats.stats.values())  # type: ignore[attr-defined]
+    print(f"under cProfile: {1000 * total / len(files):.1f} ms/file (profiler overhead included)")
+    print(f"\n{'stage':<50} {'ms/file':>8} {'share':>6}")
+    for label, name in STAGES:
+        seconds = _cumulative(stats, name)
+        print(f"{label:<50} {1000 * seconds / len(files):8.2f} {100 * seconds / total:5.1f}%")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)
+    print(out.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,436 @@
+"""The national-scale benchmark of issue #7: chitieu against what an analyst would write.
+
+``python bench/run_bench.py --sizes 1000 5000 10040 --out bench/results.json``
+
+For each size N (the first N submissions of the benchmark order, see generate.py):
+
+1. the files are generated once into a pool (``--data-dir``, cached and grown as
+   needed) and hard-linked into a fresh landing folder for the size;
+2. **baseline**: one process loops over the files with ``pandas.read_excel(path,
+   sheet_name=None)`` and the default engine (openpyxl), as an analyst would. With
+   ``--baseline-sample K`` only K random files are read and the time is extrapolated
+   per file (the output says so);
+3. **parse**: chitieu's parser on the same files, :func:`flows.parallel.read_all` with
+   ``--workers`` processes (plus the serial per-file cost on a sample, for reference);
+4. **nightly run**: the real command line ``chitieu run --raw-dir … --warehouse … --json``
+   in a subprocess, on a fresh warehouse: wall time, its stage times, and the peak
+   memory of its process tree (PSS summed over the processes, sampled from /proc);
+5. **incremental night**: one file is replaced by the ward's correction and the command
+   line runs again on the same warehouse.
+
+Ratios are baseline read time / parse time and baseline read time / whole nightly run;
+absolute times are recorded too. Nothing here asserts a time: it measures and reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from flows.parallel import read_all
+from flows.submission import LandedFile, file_sha256, read_submissions
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))  # generate.py and the CLI shim sit beside this file
+
+import generate  # noqa: E402
+
+TARGETS = {
+    "parse_speedup_min": 15.0,  # parse throughput ≥ 15 × the baseline's read throughput
+    "run_vs_baseline_min": 2.0,  # the whole run in ≤ half the baseline's read time
+    "incremental_seconds_max": 20.0,
+    "peak_memory_bytes_max": 2 * 1024**3,
+}
+SERIAL_SAMPLE = 200
+
+
+# ------------------------------------------------------------------ memory of a process tree
+
+
+def _children_of() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        # The command name may hold spaces and parentheses: fields follow the last ')'.
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    return children
+
+
+def _memory_of(pid: int) -> tuple[int, int]:
+    """(PSS, RSS) of one process in bytes; PSS shares copy-on-write pages fairly."""
+    pss = rss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1]) * 1024
+                elif line.startswith("Rss:"):
+                    rss = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return pss, rss
+
+
+class TreeMemorySampler:
+    """Samples the summed PSS of a process and its descendants until stopped."""
+
+    def __init__(self, pid: int, interval: float = 0.2) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak_pss = 0
+        self.peak_single_rss = 0
+        self.peak_processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            tree, children = [self.pid], _children_of()
+            for pid in tree:
+                tree.extend(children.get(pid, []))
+            total = 0
+            for pid in tree:
+                pss, rss = _memory_of(pid)
+                total += pss
+                self.peak_single_rss = max(self.peak_single_rss, rss)
+            self.peak_pss = max(self.peak_pss, total)
+            self.peak_processes = max(self.peak_processes, len(tree))
+            self._stop.wait(self.interval)
+
+
+# ------------------------------------------------------------------ the measurements
+
+
+def _landed(path: Path, root: Path) -> LandedFile:
+    stat = path.stat()
+    return LandedFile(
+        path=path,
+        relative_path=path.relative_to(root).as_posix(),
+        sha256=file_sha256(path),
+        size_bytes=stat.st_size,
+        received_at=datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None),
+    )
+
+
+def time_baseline(paths: list[Path], sample: int | None, seed: int) -> dict:
+    """The analyst's loop: ``pandas.read_excel(path, sheet_name=None)``, default engine."""
+    chosen = (
+        paths if not sample or sample >= len(paths) else random.Random(seed).sample(paths, sample)
+    )
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl's style warnings would flood the screen
+        for path in chosen:
+            pd.read_excel(path, sheet_name=None)
+    seconds = time.perf_counter() - started
+    per_file = seconds / len(chosen)
+    return {
+        "files_read": len(chosen),
+        "extrapolated": len(chosen) < len(paths),
+        "seconds_measured": round(seconds, 2),
+        "ms_per_file": round(1000 * per_file, 2),
+        "seconds": round(per_file * len(paths), 2),
+    }
+
+
+def time_parse(files: list[LandedFile], workers: int, chunk_size: int) -> dict:
+    """chitieu's parse of every file with the process pool, and the serial cost per file."""
+    started = time.perf_counter()
+    readings = read_all(files, workers=workers, chunk_size=chunk_size)
+    seconds = time.perf_counter() - started
+    submissions = [s for reading in readings for s in reading.submissions]
+    sample = files[:SERIAL_SAMPLE]
+    from flows.catalog import load_catalog
+    from flows.reference import load_reference
+    from flows.units import UnitResolver
+
+    catalog, resolver = load_catalog(), UnitResolver(load_reference())
+    started = time.perf_counter()
+    for landed in sample:
+        read_submissions(landed, catalog, resolver)
+    serial_per_file = (time.perf_counter() - started) / len(sample)
+    return {
+        "workers": workers,
+        "chunk_size": chunk_size,
+        "seconds": round(seconds, 2),
+        "ms_per_file": round(1000 * seconds / len(files), 2),
+        "serial_ms_per_file": round(1000 * serial_per_file, 2),
+        "submissions": len(submissions),
+        "rejected": sum(s.is_rejected for s in submissions),
+        "observations": sum(len(s.observations) for s in submissions),
+    }
+
+
+def _pipeline_command(mode: str) -> tuple[list[str], str]:
+    """The command line to run, and how its parse stage reads files."""
+    import chitieu_parallel
+
+    if mode == "cli" or (mode == "auto" and chitieu_parallel.wired()):
+        how = "read_all (wired)" if chitieu_parallel.wired() else "serial loop (as committed)"
+        return [str(Path(sys.executable).parent / "chitieu")], how
+    return [sys.executable, str(BENCH_DIR / "chitieu_parallel.py")], "read_all (bench shim)"
+
+
+def run_pipeline(command: list[str], raw_dir: Path, warehouse: Path) -> dict:
+    """One ``chitieu run --json`` in a subprocess: wall time, summary, peak memory."""
+    env = {
+        **os.environ,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "GX_ANALYTICS_ENABLED": "false",
+    }
+    args = [*command, "run", "--raw-dir", str(raw_dir), "--warehouse", str(warehouse), "--json"]
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    with TreeMemorySampler(process.pid) as memory:
+        stdout, stderr = process.communicate()
+    wall = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"chitieu run exited {process.returncode}:\n{stderr[-4000:]}")
+    summary = json.loads(stdout[stdout.index("{") :])
+    stages = summary["seconds_by_stage"]
+    return {
+        "wall_seconds": round(wall, 2),
+        "stage_seconds": stages,
+        "stages_total_seconds": round(sum(stages.values()), 2),
+        # Imports, the temporary Prefect server, the lock: everything outside the stages.
+        "outside_stages_seconds": round(wall - sum(stages.values()), 2),
+        "outcome": summary["outcome"],
+        "files_seen": summary["files_seen"],
+        "submissions_read": summary["submissions_read"],
+        "submissions_loaded": summary["submissions_loaded"],
+        "submissions_rejected": summary["submissions_rejected"],
+        "values_loaded": summary["values_loaded"],
+        "values_rejected": summary["values_rejected"],
+        "peak_pss_bytes": memory.peak_pss,
+        "peak_single_process_rss_bytes": memory.peak_single_rss,
+        "peak_processes": memory.peak_processes,
+    }
+
+
+@dataclass
+class Options:
+    """What the command line asked for."""
+
+    data_dir: Path
+    seed: int
+    year: int
+    workers: int
+    chunk_size: int
+    baseline_sample: int | None
+    pipeline: str
+
+
+def bench_size(n: int, options: Options, pool: Path) -> dict:
+    """Every measurement for the first ``n`` submissions."""
+    jobs = generate.plan_submissions(n, options.year, options.seed)
+    run_dir = options.data_dir / "runs" / f"n{n}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    raw = run_dir / "raw"
+    for job in jobs:
+        target = raw / job.relative_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(pool / job.relative_path, target)
+    paths = [raw / job.relative_path for job in jobs]
+    result: dict = {"n": n}
+    print(f"[n={n}] baseline (pandas.read_excel, openpyxl) …", flush=True)
+    result["baseline"] = time_baseline(paths, options.baseline_sample, options.seed)
+    print(f"[n={n}] chitieu parse (read_all, {options.workers} workers) …", flush=True)
+    files = [_landed(path, raw) for path in paths]
+    result["parse"] = time_parse(files, options.workers, options.chunk_size)
+    if options.pipeline != "skip":
+        command, how = _pipeline_command(options.pipeline)
+        warehouse = run_dir / "warehouse" / "warehouse.duckdb"
+        print(f"[n={n}] nightly run (parse stage: {how}) …", flush=True)
+        result["pipeline_parse"] = how
+        result["night"] = run_pipeline(command, raw, warehouse)
+        revised = generate.revise_submission(jobs[n // 2], raw, options.seed)
+        print(f"[n={n}] incremental night ({revised.relative_to(raw)} corrected) …", flush=True)
+        result["incremental"] = run_pipeline(command, raw, warehouse)
+    result["ratios"] = _ratios(result)
+    return result
+
+
+def _ratios(result: dict) -> dict:
+    baseline = result["baseline"]["seconds"]
+    ratios = {"parse_speedup": round(baseline / result["parse"]["seconds"], 1)}
+    if "night" in result:
+        ratios["baseline_over_run_wall"] = round(baseline / result["night"]["wall_seconds"], 2)
+        ratios["baseline_over_run_stages"] = round(
+            baseline / result["night"]["stages_total_seconds"], 2
+        )
+    return ratios
+
+
+def machine() -> dict:
+    """The machine the figures were measured on."""
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as handle:
+        total_kib = int(handle.readline().split()[1])
+    return {
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)),
+        "memory_gib": round(total_kib / 1024**2, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+# ------------------------------------------------------------------ the report
+
+
+def _gib(nbytes: int) -> str:
+    return f"{nbytes / 1024**3:.2f}"
+
+
+def table(results: list[dict]) -> str:
+    """The figures as a Markdown table (absolute times, then ratios)."""
+    lines = [
+        "| N | baseline read s (ms/file) | parse s (ms/file) | parse ×baseline "
+        "| nightly run s (stages s) | baseline / run | incremental night s | peak PSS GiB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        base, parse = r["baseline"], r["parse"]
+        mark = "*" if base["extrapolated"] else ""
+        night, inc = r.get("night"), r.get("incremental")
+        lines.append(
+            f"| {r['n']} | {base['seconds']:.1f}{mark} ({base['ms_per_file']:.1f}) "
+            f"| {parse['seconds']:.1f} ({parse['ms_per_file']:.2f}) "
+            f"| {r['ratios']['parse_speedup']:.1f} "
+            + (
+                f"| {night['wall_seconds']:.1f} ({night['stages_total_seconds']:.1f}) "
+                f"| {r['ratios']['baseline_over_run_wall']:.2f} "
+                f"| {inc['wall_seconds']:.1f} ({inc['stages_total_seconds']:.1f} in stages) "
+                f"| {_gib(max(night['peak_pss_bytes'], inc['peak_pss_bytes']))} |"
+                if night
+                else "| – | – | – | – |"
+            )
+        )
+    if any(r["baseline"]["extrapolated"] for r in results):
+        lines.append("")
+        lines.append("\\* baseline timed on a random sample and extrapolated per file.")
+    return "\n".join(lines)
+
+
+def stage_table(results: list[dict]) -> str:
+    """Stage times of the first and the incremental night, per size."""
+    stages = ["receive", "parse", "validate", "stage", "dbt_build", "publish"]
+    lines = [
+        "| N | night | " + " | ".join(stages) + " | outside stages |",
+        "|---:|---|" + "---:|" * (len(stages) + 1),
+    ]
+    for r in results:
+        for label in ("night", "incremental"):
+            if label not in r:
+                continue
+            run = r[label]
+            cells = [f"{run['stage_seconds'].get(stage, 0.0):.1f}" for stage in stages]
+            lines.append(
+                f"| {r['n']} | {label} | "
+                + " | ".join(cells)
+                + f" | {run['outside_stages_seconds']:.1f} |"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: see the module docstring."""
+    parser = argparse.ArgumentParser(description="chitieu national-scale benchmark (#7).")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200])
+    parser.add_argument("--out", type=Path, default=BENCH_DIR / "results.json")
+    parser.add_argument("--data-dir", type=Path, default=BENCH_DIR / "data")
+    parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
+    parser.add_argument("--year", type=int, default=generate.DEFAULT_YEAR)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--chunk-size", type=int, default=64)
+    parser.add_argument(
+        "--baseline-sample",
+        type=int,
+        default=None,
+        help="time the baseline on K random files and extrapolate (default: every file)",
+    )
+    parser.add_argument(
+        "--pipeline",
+        choices=["auto", "shim", "cli", "skip"],
+        default="auto",
+        help="auto: the real CLI once parse_files uses read_all, else the bench shim; "
+        "cli: the CLI as it is; skip: no pipeline runs",
+    )
+    args = parser.parse_args(argv)
+    options = Options(
+        data_dir=args.data_dir.resolve(),
+        seed=args.seed,
+        year=args.year,
+        workers=args.workers,
+        chunk_size=args.chunk_size,
+        baseline_sample=args.baseline_sample,
+        pipeline=args.pipeline,
+    )
+    pool = options.data_dir / f"pool-s{options.seed}-y{options.year}"
+    print(f"generating up to {max(args.sizes)} submissions into {pool} …", flush=True)
+    generated = generate.generate(max(args.sizes), pool, options.seed, options.year)
+    print(f"  {generated['written']} written, {generated['kept']} cached, "
+          f"{generated['seconds']:.1f} s", flush=True)  # fmt: skip
+    results = []
+    for n in sorted(args.sizes):
+        results.append(bench_size(n, options, pool))
+    report = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.argv[0]).name, *(argv or sys.argv[1:])]),
+        "machine": machine(),
+        "generation": generated,
+        "targets": TARGETS,
+        "results": results,
+        "max_child_rss_bytes": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
+    }
+    args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+    print()
+    print(table(results))
+    if any("night" in r for r in results):
+        print()
+        print(stage_table(results))
+    print(f"\nwritten {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""flows.parallel.read_all parses exactly what the serial loop parses, in the same order."""
+
+from __future__ import annotations
+
+import pickle
+import random
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from flows import parallel
+from flows.catalog import load_catalog
+from flows.demo import generate_demo
+from flows.parallel import read_all
+from flows.reference import load_reference
+from flows.submission import FileReading, LandedFile, file_sha256, read_submissions
+from flows.units import UnitResolver
+
+
+@pytest.fixture(scope="module")
+def demo_files(tmp_path_factory) -> list[LandedFile]:
+    """Every demo file (good, hidden-sheet, corrupt, unknown-unit) as the receive step lands it."""
+    root: Path = tmp_path_factory.mktemp("parallel_demo")
+    manifest = generate_demo(root)
+    return [
+        LandedFile(
+            path=root / name,
+            relative_path=name,
+            sha256=file_sha256(root / name),
+            size_bytes=(root / name).stat().st_size,
+            received_at=datetime(2025, 1, 1),
+        )
+        for name in manifest.files
+    ]
+
+
+@pytest.fixture(scope="module")
+def serial(demo_files) -> list[FileReading]:
+    """The reference: the serial loop the pipeline's parse task runs today."""
+    catalog, resolver = load_catalog(), UnitResolver(load_reference())
+    return [read_submissions(landed, catalog, resolver) for landed in demo_files]
+
+
+def _essence(readings: list[FileReading]) -> list[tuple]:
+    """What a reading means, spelled out, so a difference shows which part differs."""
+    return [
+        (
+            tuple(reading.hidden_sheets),
+            tuple(reading.sheets_without_table),
+            tuple(
+                (
+                    s.submission_id,
+                    s.file.relative_path,
+                    s.source_sheet,
+                    s.unit_key,
+                    s.period_code,
+                    s.report_date,
+                    tuple(
+                        (o.indicator_code, o.period_code, o.value, o.qualifier, o.source_cell)
+                        for o in s.observations
+                    ),
+                    tuple((i.severity, i.rule, i.source_cell, i.message) for i in s.issues),
+                    s.rejection.rule if s.rejection else None,
+                    tuple(u.source_row for u in s.unmapped_rows),
+                )
+                for s in reading.submissions
+            ),
+        )
+        for reading in readings
+    ]
+
+
+def test_the_demo_covers_what_must_survive_the_trip(serial):
+    submissions = [s for reading in serial for s in reading.submissions]
+    assert any(s.is_rejected for s in submissions)
+    assert any(s.unmapped_rows for s in submissions)
+    assert any(reading.hidden_sheets for reading in serial)
+    assert any(reading.sheets_without_table for reading in serial)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 5])
+def test_parallel_parse_equals_serial_parse(demo_files, serial, chunk_size):
+    assert len(demo_files) >= 2 * 5  # every case takes the process-pool path
+    readings = read_all(demo_files, workers=2, chunk_size=chunk_size)
+    assert _essence(readings) == _essence(serial)
+    assert readings == serial  # every field, down to metadata, targets and messages
+
+
+def test_input_order_is_kept_across_chunks(demo_files, serial):
+    order = list(range(len(demo_files)))
+    random.Random(7).shuffle(order)
+    readings = read_all([demo_files[i] for i in order], workers=2, chunk_size=3)
+    assert [r.submissions[0].file.relative_path for r in readings] == [
+        demo_files[i].relative_path for i in order
+    ]
+    assert readings == [serial[i] for i in order]
+
+
+def test_small_inputs_and_one_worker_stay_in_process(demo_files, serial, monkeypatch):
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a process pool was started")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    few = demo_files[:5]
+    assert read_all(few, workers=2, chunk_size=64) == serial[:5]
+    assert read_all(demo_files, workers=1, chunk_size=2) == serial
+    assert read_all([], workers=2) == []
+
+
+def test_readings_are_picklable_and_hold_no_sheet_grids(serial):
+    restored = pickle.loads(pickle.dumps(serial))
+    assert restored == serial
+    biggest = max(len(pickle.dumps(reading)) for reading in serial)
+    assert biggest < 200_000  # observations and issues only, never the sheet's cells
+
+
+def test_chunk_size_must_be_positive(demo_files):
+    with pytest.raises(ValueError):
+        read_all(demo_files, chunk_size=0)
