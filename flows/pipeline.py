@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from flows import settings
 from flows.archive import (
@@ -36,6 +37,7 @@ from flows.archive import (
 from flows.catalog import load_catalog
 from flows.feedback import write_run_feedback
 from flows.load import StageCounts, connect, record_run, stage_submissions
+from flows.parallel import read_all
 from flows.publish import (
     PublishedState,
     abandon_build,
@@ -44,11 +46,10 @@ from flows.publish import (
     published_state,
     start_build,
 )
-from flows.reference import load_reference, write_reference_tables
+from flows.reference import write_reference_tables
 from flows.runlock import run_lock
-from flows.submission import LandedFile, Submission, read_submissions
+from flows.submission import LandedFile, Submission
 from flows.transform import run_dbt_build
-from flows.units import UnitResolver
 from flows.validate import QualityGate, published_values
 
 
@@ -63,7 +64,12 @@ def retry_on_io_error(task, task_run, state) -> bool:
     return False
 
 
-io_task = task(retries=2, retry_delay_seconds=1, retry_condition_fn=retry_on_io_error)
+# Prefect's default cache policy hashes every task input; a night's submissions are
+# large, and hashing them cost more than the work itself. Runs are never cached.
+cpu_task = task(cache_policy=NO_CACHE)
+io_task = task(
+    cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=retry_on_io_error
+)
 
 
 @dataclass
@@ -179,14 +185,15 @@ def read_published_state(warehouse: Path) -> PublishedState:
     return published_state(warehouse)
 
 
-@task
+@cpu_task
 def parse_files(files: list[LandedFile], summary: RunSummary) -> list[Submission]:
-    """Parse every file into submissions and resolve each sheet's unit."""
-    catalog = load_catalog()
-    resolver = UnitResolver(load_reference())
+    """Parse every file into submissions and resolve each sheet's unit, on every core.
+
+    The process pool lives inside this one task: Prefect's per-task overhead (and its
+    process runner's temporary servers) would cost more than parsing a file.
+    """
     submissions: list[Submission] = []
-    for landed in files:
-        reading = read_submissions(landed, catalog, resolver)
+    for reading in read_all(files):
         summary.hidden_sheets_skipped += len(reading.hidden_sheets)
         summary.sheets_without_table += len(reading.sheets_without_table)
         submissions.extend(reading.submissions)
@@ -195,7 +202,7 @@ def parse_files(files: list[LandedFile], summary: RunSummary) -> list[Submission
     return submissions
 
 
-@task
+@cpu_task
 def validate_submissions(
     submissions: list[Submission], summary: RunSummary, warehouse: Path
 ) -> None:
@@ -245,7 +252,7 @@ def write_feedback_pages(
     summary.feedback_index = str(out_dir / "index.html")
 
 
-@task
+@cpu_task
 def build_marts(building: Path) -> int:
     """Run the one ``dbt build`` of the run against the build file."""
     return run_dbt_build(building).nodes

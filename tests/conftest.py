@@ -34,3 +34,22 @@ def demo_run(prefect_server, tmp_path_factory):
     warehouse = root / "warehouse" / "warehouse.duckdb"
     summary = nightly_pipeline(raw_dir=str(raw_dir), warehouse=str(warehouse))
     return {"manifest": manifest, "summary": summary, "warehouse": warehouse, "raw_dir": raw_dir}
+
+
+@pytest.fixture(scope="session")
+def warehouse(demo_run):
+    """A read-only connection to the demo run's published warehouse."""
+    import duckdb
+
+    con = duckdb.connect(str(demo_run["warehouse"]), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def truth(demo_run):
+    """{(unit_key, indicator_code, period_code): value} as the demo generator wrote it."""
+    return {
+        (f"pre2025:{row['unit_code']}", row["indicator_code"], row["period_code"]): row["value"]
+        for row in demo_run["manifest"].expected_values
+    }

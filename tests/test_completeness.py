@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 from datetime import date, datetime, timedelta
 
-import duckdb
 import pytest
 
 from flows.catalog import load_catalog
@@ -25,13 +24,6 @@ DISTRICT = "pre2025:534"  # Thị xã Đức Phổ: 15 wards, 12 report in the d
 PROVINCE = "pre2025:51"
 MISSING = {"pre2025:21475", "pre2025:21478", "pre2025:21481"}
 DEMO_PERIODS = {"2015-2020", "2020-2025-MID", "2024", "2025"}
-
-
-@pytest.fixture(scope="module")
-def warehouse(demo_run):
-    con = duckdb.connect(str(demo_run["warehouse"]), read_only=True)
-    yield con
-    con.close()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 from collections import defaultdict
 
-import duckdb
 import pytest
 import yaml
 
@@ -17,21 +16,6 @@ pytestmark = pytest.mark.slow
 
 MARTS_DIR = DBT_PROJECT_DIR / "models" / "marts"
 DISTRICT, PROVINCE, PROVINCE_2025 = "pre2025:534", "pre2025:51", "2025:51"
-
-
-@pytest.fixture(scope="module")
-def warehouse(demo_run):
-    con = duckdb.connect(str(demo_run["warehouse"]), read_only=True)
-    yield con
-    con.close()
-
-
-@pytest.fixture(scope="module")
-def truth(demo_run):
-    return {
-        (f"pre2025:{row['unit_code']}", row["indicator_code"], row["period_code"]): row["value"]
-        for row in demo_run["manifest"].expected_values
-    }
 
 
 def _documented_columns() -> dict[str, dict[str, str]]:

@@ -17,22 +17,6 @@ DISTRICT = "pre2025:534"  # Thị xã Đức Phổ: 15 units, 12 of them report 
 PROVINCE = "pre2025:51"
 
 
-@pytest.fixture(scope="module")
-def warehouse(demo_run):
-    con = duckdb.connect(str(demo_run["warehouse"]), read_only=True)
-    yield con
-    con.close()
-
-
-@pytest.fixture(scope="module")
-def truth(demo_run):
-    """{(unit_key, indicator_code, period_code): value} from the generator."""
-    return {
-        (f"pre2025:{row['unit_code']}", row["indicator_code"], row["period_code"]): row["value"]
-        for row in demo_run["manifest"].expected_values
-    }
-
-
 def _one(con, sql, params=()):
     return con.execute(sql, list(params)).fetchone()
 
