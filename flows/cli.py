@@ -29,6 +29,7 @@ examples:
   chitieu run --full                            # rebuild everything from the archive
   chitieu run --json                            # the run summary as JSON, for scripts
   chitieu status                                # last runs; is the warehouse current?
+  chitieu export --format parquet --out exports/  # the marts as Parquet files
   chitieu serve --cron "0 2 * * *"              # nightly at 02:00 Asia/Ho_Chi_Minh
 
 exit status: 0 done (files may have been rejected), 1 pipeline failed (published
@@ -81,6 +82,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_locations(status)
     status.add_argument("--json", action="store_true", help="print the status as JSON")
+    export = commands.add_parser(
+        "export",
+        help="write the marts relations as Parquet or CSV files",
+        description="Write every relation of schema marts of the published warehouse to "
+        "DIR, one file each. CSV text cells that a spreadsheet would run as formulas are "
+        "prefixed with '.",
+        epilog=EXAMPLES,
+        formatter_class=formatter,
+    )
+    export.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    export.add_argument("--out", type=Path, required=True, help="folder to write the files to")
+    export.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        help=f"published warehouse file (default: ${settings.WAREHOUSE_ENV} or "
+        f"{settings.DEFAULT_WAREHOUSE})",
+    )
     serve = commands.add_parser(
         "serve",
         help="serve the nightly flow on a cron schedule (Prefect deployment)",
@@ -143,6 +162,18 @@ def _status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _export(args: argparse.Namespace) -> int:
+    from flows.export import export_marts
+
+    warehouse = (args.warehouse or settings.warehouse_path()).resolve()
+    if not warehouse.exists():
+        print(f"chitieu export: no published warehouse at {warehouse}", file=sys.stderr)
+        return EXIT_PIPELINE_FAILED
+    for path in export_marts(warehouse, args.out.resolve(), args.format):
+        print(path)
+    return EXIT_OK
+
+
 def _serve(args: argparse.Namespace) -> int:
     from flows.serve import serve_nightly
 
@@ -155,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``chitieu`` console script."""
     settings.quiet_third_party_defaults()
     args = _parser().parse_args(argv)
-    commands = {"run": _run, "status": _status, "serve": _serve}
+    commands = {"run": _run, "status": _status, "export": _export, "serve": _serve}
     return commands[args.command](args)
 
 
