@@ -191,14 +191,9 @@ def time_parse(files: list[LandedFile], workers: int, chunk_size: int) -> dict:
     }
 
 
-def _pipeline_command(mode: str) -> tuple[list[str], str]:
-    """The command line to run, and how its parse stage reads files."""
-    import chitieu_parallel
-
-    if mode == "cli" or (mode == "auto" and chitieu_parallel.wired()):
-        how = "read_all (wired)" if chitieu_parallel.wired() else "serial loop (as committed)"
-        return [str(Path(sys.executable).parent / "chitieu")], how
-    return [sys.executable, str(BENCH_DIR / "chitieu_parallel.py")], "read_all (bench shim)"
+def _pipeline_command() -> tuple[list[str], str]:
+    """The command line to run: the real ``chitieu`` CLI of this checkout."""
+    return [str(Path(sys.executable).parent / "chitieu")], "read_all (flows.parallel)"
 
 
 def run_pipeline(command: list[str], raw_dir: Path, warehouse: Path) -> dict:
@@ -272,7 +267,7 @@ def bench_size(n: int, options: Options, pool: Path) -> dict:
     files = [_landed(path, raw) for path in paths]
     result["parse"] = time_parse(files, options.workers, options.chunk_size)
     if options.pipeline != "skip":
-        command, how = _pipeline_command(options.pipeline)
+        command, how = _pipeline_command()
         warehouse = run_dir / "warehouse" / "warehouse.duckdb"
         print(f"[n={n}] nightly run (parse stage: {how}) …", flush=True)
         result["pipeline_parse"] = how
@@ -390,10 +385,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--pipeline",
-        choices=["auto", "shim", "cli", "skip"],
-        default="auto",
-        help="auto: the real CLI once parse_files uses read_all, else the bench shim; "
-        "cli: the CLI as it is; skip: no pipeline runs",
+        choices=["cli", "skip"],
+        default="cli",
+        help="cli: run the real chitieu CLI; skip: no pipeline runs",
     )
     args = parser.parse_args(argv)
     options = Options(

@@ -193,13 +193,10 @@ def test_run_killed_mid_way_then_rerun_equals_a_clean_run(
     assert not list((warehouse.parent / "archive").glob(".incoming-*"))
 
 
-def test_full_rebuild_from_the_archive_alone(demo_source, tmp_path, api_url, clean_two_nights):
-    raw, warehouse = _after_night_one(clean_two_nights, demo_source, tmp_path)
-    shutil.rmtree(raw)  # the clerks delete night one's files ...
-    _land(demo_source, raw, SECOND_NIGHT)
-    assert _start_run(raw, warehouse, api_url).wait(600) == 0
-    shutil.rmtree(raw)  # ... and then night two's
-    raw.mkdir()
+def test_full_rebuild_from_the_archive_alone(tmp_path, api_url, clean_two_nights):
+    raw, warehouse = tmp_path / "raw", tmp_path / "wh" / "warehouse.duckdb"
+    shutil.copytree(clean_two_nights["after_night_two"], warehouse.parent)
+    raw.mkdir()  # the clerks have deleted every landing file since
     full = _start_run(raw, warehouse, api_url, "--full", "--json")
     out, err = full.communicate(timeout=600)
     assert full.returncode == 0, err[-3000:]
