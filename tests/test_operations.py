@@ -98,6 +98,7 @@ def clean_two_nights(demo_source, tmp_path_factory, prefect_server):
         "first": first,
         "second": _counts(warehouse),
         "after_night_one": root / "after_night_one",
+        "after_night_two": warehouse.parent,
     }
 
 
