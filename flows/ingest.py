@@ -133,17 +133,20 @@ class SheetGrid:
         return not any(cell is not None for row in self.rows for cell in row)
 
 
-def read_workbook(path: Path | str) -> list[SheetGrid]:
+def read_workbook(path: Path | str, data: bytes | None = None) -> list[SheetGrid]:
     """Every sheet of a workbook or CSV file, in workbook order.
 
-    Raises :class:`UnreadableFile` for an unsupported extension, a damaged or
-    non-spreadsheet file, a password-protected workbook, or one without any data.
+    ``data`` is the file's content when the caller has read it already (the extension
+    of ``path`` still decides the format). Raises :class:`UnreadableFile` for an
+    unsupported extension, a damaged or non-spreadsheet file, a password-protected
+    workbook, or one without any data.
     """
     path = Path(path)
     extension = path.suffix.lower()
     if extension not in SUPPORTED_EXTENSIONS:
         raise _unsupported_extension(extension)
-    data = path.read_bytes()
+    if data is None:
+        data = path.read_bytes()
     if not data.strip():
         raise _empty_workbook()
     grids = _read_csv(data, path.stem) if extension == ".csv" else _read_spreadsheet(data)

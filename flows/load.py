@@ -23,7 +23,6 @@ class StageCounts:
     """What one staging step appended."""
 
     submissions_staged: int = 0
-    submissions_already_staged: int = 0
     values_staged: int = 0
     new_submission_ids: set[str] = field(default_factory=set)
 
@@ -170,9 +169,10 @@ def stage_submissions(
 ) -> StageCounts:
     """Append new submissions with their values, issues and unmapped rows, all or nothing."""
     counts = StageCounts()
+    # The flow parses only contents not staged before; this keeps staging idempotent even
+    # for a caller that did not, since submission ids derive from the content hash.
     known = staged_submission_ids(con)
     new = [s for s in submissions if s.submission_id not in known]
-    counts.submissions_already_staged = len(submissions) - len(new)
     loadable = [s for s in new if not s.is_rejected]
     con.execute("BEGIN TRANSACTION")
     try:

@@ -87,7 +87,6 @@ class RunSummary:
     submissions_read: int = 0
     submissions_loaded: int = 0
     submissions_rejected: int = 0
-    submissions_already_loaded: int = 0
     values_loaded: int = 0
     values_rejected: int = 0
     values_warned: int = 0
@@ -267,7 +266,6 @@ def publish_warehouse(building: Path, warehouse: Path) -> None:
 def _record_outcomes(summary: RunSummary, submissions: list[Submission], counts: StageCounts):
     """Count this run's new submissions; ones staged on earlier nights are only counted."""
     new = [s for s in submissions if s.submission_id in counts.new_submission_ids]
-    summary.submissions_already_loaded = counts.submissions_already_staged
     summary.values_loaded = counts.values_staged
     summary.submissions_loaded = sum(not s.is_rejected for s in new)
     summary.submissions_rejected = sum(s.is_rejected for s in new)

@@ -158,8 +158,9 @@ def read_submissions(landed: LandedFile, catalog, resolver) -> FileReading:
     becomes one rejected submission, so that every file has an outcome.
     """
     try:
-        check_container(landed.path.read_bytes())
-        grids = read_workbook(landed.path)
+        data = landed.path.read_bytes()
+        check_container(data)
+        grids = read_workbook(landed.path, data)
     except UnreadableFile as error:
         return FileReading([unreadable_file(landed, error.reason_vi, error.reason_en)])
     reading = FileReading(submissions=[])

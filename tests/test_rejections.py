@@ -171,7 +171,7 @@ def test_run_summary_counts(first_run, book):
     assert summary["submissions_read"] == len(sheets)
     assert summary["submissions_rejected"] == sum(s.status == "rejected" for _, s in sheets)
     assert summary["submissions_loaded"] == sum(s.status == "loaded" for _, s in sheets)
-    assert summary["submissions_already_loaded"] == 0
+    assert summary["files_unchanged"] == 0
     assert summary["values_loaded"] == sum(len(s.expected_values) for _, s in sheets)
     # Only the 150 % reaches the gate; the #REF! and the formula never became values.
     assert summary["values_rejected"] == 1
