@@ -30,6 +30,10 @@ examples:
   chitieu run --json                            # the run summary as JSON, for scripts
   chitieu status                                # last runs; is the warehouse current?
   chitieu export --format parquet --out exports/  # the marts as Parquet files
+  chitieu template --unit pre2025:21550 --period 2024  # the xlsx a ward office fills in
+  chitieu template --district pre2025:522 --period 2024 --out templates/  # one per ward
+  chitieu report --unit pre2025:522 --term 2020-2025  # one self-contained HTML report
+  chitieu run --dask-address tcp://10.0.0.5:8786  # parse and validate on a Dask cluster
   chitieu serve --cron "0 2 * * *"              # nightly at 02:00 Asia/Ho_Chi_Minh
 
 exit status: 0 done (files may have been rejected), 1 pipeline failed (published
@@ -44,6 +48,10 @@ def _add_locations(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=f"landing folder (default: ${settings.RAW_DIR_ENV} or {settings.DEFAULT_RAW_DIR})",
     )
+    _add_warehouse(parser)
+
+
+def _add_warehouse(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--warehouse",
         type=Path,
@@ -74,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
         "--full", action="store_true", help="rebuild the warehouse from every archived file"
     )
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    run.add_argument(
+        "--dask-address",
+        default=None,
+        metavar="ADDRESS",
+        help="run parsing and validation on this existing Dask cluster "
+        f"(default: ${settings.DASK_ADDRESS_ENV}, or on this machine)",
+    )
     status = commands.add_parser(
         "status",
         help="show the last runs and whether the published warehouse is current",
@@ -93,13 +108,47 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     export.add_argument("--out", type=Path, required=True, help="folder to write the files to")
-    export.add_argument(
-        "--warehouse",
+    _add_warehouse(export)
+    template = commands.add_parser(
+        "template",
+        help="write the official xlsx template for a ward and period",
+        description="Write the xlsx a ward office fills in: metadata pre-filled, the "
+        "catalog's indicators with units and target column, validated cells, protected "
+        "headers and an instructions sheet (Vietnamese).",
+        epilog=EXAMPLES,
+        formatter_class=formatter,
+    )
+    who = template.add_mutually_exclusive_group(required=True)
+    who.add_argument("--unit", metavar="UNIT_KEY", help="one ward, e.g. pre2025:21550")
+    who.add_argument(
+        "--district", metavar="UNIT_KEY", help="a district: one template per ward in it"
+    )
+    template.add_argument(
+        "--period", required=True, metavar="PERIOD_CODE", help="e.g. 2024, 2024-Q1, 2024-H1"
+    )
+    template.add_argument(
+        "--out", type=Path, default=Path("."), help="folder to write to (default: here)"
+    )
+    report = commands.add_parser(
+        "report",
+        help="write a self-contained HTML report with charts for a unit and term",
+        description="Write one HTML file (no network needed to open it): wards ranked on "
+        "an indicator, trends across both terms, target achievement and the "
+        "term-over-term table, in Vietnamese.",
+        epilog=EXAMPLES,
+        formatter_class=formatter,
+    )
+    report.add_argument(
+        "--unit", required=True, metavar="UNIT_KEY", help="a ward, district or province"
+    )
+    report.add_argument("--term", required=True, metavar="TERM_CODE", help="e.g. 2020-2025")
+    report.add_argument(
+        "--out",
         type=Path,
         default=None,
-        help=f"published warehouse file (default: ${settings.WAREHOUSE_ENV} or "
-        f"{settings.DEFAULT_WAREHOUSE})",
+        help="HTML file to write (default: report-<unit>-<term>.html)",
     )
+    _add_warehouse(report)
     serve = commands.add_parser(
         "serve",
         help="serve the nightly flow on a cron schedule (Prefect deployment)",
@@ -135,7 +184,10 @@ def _run(args: argparse.Namespace) -> int:
     try:
         with run_lock(settings.lock_path(warehouse)):
             result = nightly_pipeline(
-                raw_dir=str(raw_dir), warehouse=str(warehouse), full=args.full
+                raw_dir=str(raw_dir),
+                warehouse=str(warehouse),
+                full=args.full,
+                dask_address=args.dask_address or settings.dask_address(),
             )
     except RunInProgress as busy:
         print(f"chitieu run: {busy}", file=sys.stderr)
@@ -174,6 +226,18 @@ def _export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _template(args: argparse.Namespace) -> int:
+    from flows.template import template_command
+
+    return template_command(args)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from flows.report import report_command
+
+    return report_command(args)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from flows.serve import serve_nightly
 
@@ -186,7 +250,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``chitieu`` console script."""
     settings.quiet_third_party_defaults()
     args = _parser().parse_args(argv)
-    commands = {"run": _run, "status": _status, "export": _export, "serve": _serve}
+    commands = {
+        "run": _run,
+        "status": _status,
+        "export": _export,
+        "template": _template,
+        "report": _report,
+        "serve": _serve,
+    }
     return commands[args.command](args)
 
 

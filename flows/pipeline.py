@@ -295,13 +295,18 @@ def _to_parse(
 
 @flow(name="chitieu-nightly", log_prints=False)
 def nightly_pipeline(
-    raw_dir: str | None = None, warehouse: str | None = None, full: bool = False
+    raw_dir: str | None = None,
+    warehouse: str | None = None,
+    full: bool = False,
+    dask_address: str | None = None,
 ) -> dict:
     """Run the whole pipeline once: landing folder ``raw_dir`` → published ``warehouse``.
 
     Only new or changed files are parsed; a night with none (and no change to the dbt
     project) rebuilds nothing. ``full`` rebuilds the warehouse from every archived file.
     """
+    if dask_address:
+        raise NotImplementedError("running on a Dask cluster is not wired yet")
     logger = get_run_logger()
     started_at = datetime.now(UTC)
     raw_path = Path(raw_dir).resolve() if raw_dir else settings.raw_dir()

@@ -20,6 +20,7 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "quality" / "expectations"  # the versioned GE
 
 WAREHOUSE_ENV = "CHITIEU_WAREHOUSE"
 RAW_DIR_ENV = "CHITIEU_RAW_DIR"
+DASK_ADDRESS_ENV = "CHITIEU_DASK_ADDRESS"
 
 DEFAULT_RAW_DIR = PROJECT_ROOT / "data" / "raw"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse" / "warehouse.duckdb"
@@ -35,6 +36,11 @@ def raw_dir() -> Path:
     """The landing folder: ``$CHITIEU_RAW_DIR`` or the project default."""
     configured = os.environ.get(RAW_DIR_ENV)
     return Path(configured).resolve() if configured else DEFAULT_RAW_DIR
+
+
+def dask_address() -> str | None:
+    """The Dask scheduler to parse and validate on (``$CHITIEU_DASK_ADDRESS``), or None: here."""
+    return os.environ.get(DASK_ADDRESS_ENV) or None
 
 
 def quality_dir(warehouse: Path) -> Path:
