@@ -30,9 +30,9 @@ examples:
   chitieu run --json                            # the run summary as JSON, for scripts
   chitieu status                                # last runs; is the warehouse current?
   chitieu export --format parquet --out exports/  # the marts as Parquet files
-  chitieu template --unit pre2025:21550 --period 2024  # the xlsx a ward office fills in
-  chitieu template --district pre2025:522 --period 2024 --out templates/  # one per ward
-  chitieu report --unit pre2025:522 --term 2020-2025  # one self-contained HTML report
+  chitieu template --unit pre2025:21469 --period 2024  # the xlsx a ward office fills in
+  chitieu template --district pre2025:534 --period 2024 --out templates/  # one per ward
+  chitieu report --unit pre2025:534 --term 2020-2025  # one self-contained HTML report
   chitieu run --dask-address tcp://10.0.0.5:8786  # parse and validate on a Dask cluster
   chitieu serve --cron "0 2 * * *"              # nightly at 02:00 Asia/Ho_Chi_Minh
 
@@ -119,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     who = template.add_mutually_exclusive_group(required=True)
-    who.add_argument("--unit", metavar="UNIT_KEY", help="one ward, e.g. pre2025:21550")
+    who.add_argument("--unit", metavar="UNIT_KEY", help="one ward, e.g. pre2025:21469")
     who.add_argument(
         "--district", metavar="UNIT_KEY", help="a district: one template per ward in it"
     )
