@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from flows import settings
+from flows import progress, settings
 
 EXIT_OK = 0
 EXIT_PIPELINE_FAILED = 1
@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
         "--full", action="store_true", help="rebuild the warehouse from every archived file"
     )
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    run.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar per stage on standard error (default: when it is a terminal)",
+    )
     run.add_argument(
         "--dask-address",
         default=None,
@@ -181,6 +187,8 @@ def _run(args: argparse.Namespace) -> int:
     from flows.runlock import RunInProgress, run_lock
 
     raw_dir, warehouse = _locations(args)
+    show_progress = sys.stderr.isatty() if args.progress is None else args.progress
+    progress.show_on(sys.stderr if show_progress else None)
     try:
         with run_lock(settings.lock_path(warehouse)):
             result = nightly_pipeline(
