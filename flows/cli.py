@@ -127,7 +127,9 @@ def _parser() -> argparse.ArgumentParser:
     who = template.add_mutually_exclusive_group(required=True)
     who.add_argument("--unit", metavar="UNIT_KEY", help="one ward, e.g. pre2025:21469")
     who.add_argument(
-        "--district", metavar="UNIT_KEY", help="a district: one template per ward in it"
+        "--district",
+        metavar="UNIT_KEY",
+        help="a district (2025 scheme: a province): one template per ward in it",
     )
     template.add_argument(
         "--period", required=True, metavar="PERIOD_CODE", help="e.g. 2024, 2024-Q1, 2024-H1"
