@@ -22,6 +22,14 @@ from flows.textnorm import fold, normalize_text
 # but not a different indicator of the same family ("hộ nghèo" vs "hộ cận nghèo").
 FUZZY_MATCH_THRESHOLD = 0.88
 
+# Enough for every distinct row label of a national night; bounded all the same.
+_MAX_REMEMBERED_MATCHES = 100_000
+_NOT_YET_MATCHED = object()
+
+_SPACES = re.compile(r"\s+")
+_ROW_NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*[.)]?|[-+*•])\s+")
+_TRAILING_PUNCTUATION = re.compile(r"[\s:;,.]+$")
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -55,6 +63,10 @@ class Catalog:
     indicators: dict[str, Indicator]
     _by_folded_name: dict[str, Indicator] = field(default_factory=dict, repr=False)
     _by_folded_code: dict[str, Indicator] = field(default_factory=dict, repr=False)
+    # Rows repeat in every ward's file: the match of each (code, name) text pair is kept.
+    _matches: dict[tuple[str | None, str | None], Indicator | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for indicator in self.indicators.values():
@@ -75,6 +87,21 @@ class Catalog:
 
     def match(self, code_text: object, name_text: object) -> Indicator | None:
         """The indicator a sheet row refers to: by code, then name/alias, then fuzzy name."""
+        if (code_text is None or type(code_text) is str) and (
+            name_text is None or type(name_text) is str
+        ):
+            key = (code_text, name_text)
+            found = self._matches.get(key, _NOT_YET_MATCHED)  # one look-up: safe in threads
+            if found is not _NOT_YET_MATCHED:
+                return found
+            if len(self._matches) >= _MAX_REMEMBERED_MATCHES:
+                self._matches.clear()
+            found = self._match_uncached(code_text, name_text)
+            self._matches[key] = found
+            return found
+        return self._match_uncached(code_text, name_text)
+
+    def _match_uncached(self, code_text: object, name_text: object) -> Indicator | None:
         by_code = self.match_code(code_text)
         if by_code is not None:
             return by_code
@@ -106,14 +133,13 @@ class Catalog:
 
 
 def _code_key(code: str) -> str:
-    return re.sub(r"\s+", "", normalize_text(code)).upper()
+    return _SPACES.sub("", normalize_text(code)).upper()
 
 
 def name_key(text: object) -> str:
     """A name's matching key: folded, row numbering and trailing punctuation removed."""
-    folded = fold(text)
-    folded = re.sub(r"^(?:\d+(?:\.\d+)*[.)]?|[-+*•])\s+", "", folded)
-    return re.sub(r"[\s:;,.]+$", "", folded).strip()
+    folded = _ROW_NUMBERING.sub("", fold(text))
+    return _TRAILING_PUNCTUATION.sub("", folded).strip()
 
 
 def _optional_float(text: str) -> float | None:

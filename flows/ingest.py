@@ -34,8 +34,11 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 import python_calamine
@@ -44,7 +47,7 @@ from defusedxml import ElementTree
 from flows.catalog import Catalog, Indicator
 from flows.errors import UnreadableFile
 from flows.periods import parse_period, parse_report_date, parse_term, parse_year_header
-from flows.safety import check_sheet_size
+from flows.safety import OpenedPackage, check_sheet_size
 from flows.textnorm import fold, fold_words, normalize_text
 from flows.values import (
     CELL_ERROR_TEXTS,
@@ -133,13 +136,16 @@ class SheetGrid:
         return not any(cell is not None for row in self.rows for cell in row)
 
 
-def read_workbook(path: Path | str, data: bytes | None = None) -> list[SheetGrid]:
+def read_workbook(
+    path: Path | str, data: bytes | None = None, package: OpenedPackage | None = None
+) -> list[SheetGrid]:
     """Every sheet of a workbook or CSV file, in workbook order.
 
     ``data`` is the file's content when the caller has read it already (the extension
-    of ``path`` still decides the format). Raises :class:`UnreadableFile` for an
-    unsupported extension, a damaged or non-spreadsheet file, a password-protected
-    workbook, or one without any data.
+    of ``path`` still decides the format); ``package`` is that content's zip container
+    as :func:`flows.safety.check_container` opened it, so that its parts are not
+    decompressed twice. Raises :class:`UnreadableFile` for an unsupported extension, a
+    damaged or non-spreadsheet file, a password-protected workbook, or one without any data.
     """
     path = Path(path)
     extension = path.suffix.lower()
@@ -149,13 +155,14 @@ def read_workbook(path: Path | str, data: bytes | None = None) -> list[SheetGrid
         data = path.read_bytes()
     if not data.strip():
         raise _empty_workbook()
-    grids = _read_csv(data, path.stem) if extension == ".csv" else _read_spreadsheet(data)
+    csv_file = extension == ".csv"
+    grids = _read_csv(data, path.stem) if csv_file else _read_spreadsheet(data, package)
     if not grids or all(grid.is_empty() for grid in grids):
         raise _empty_workbook()
     return grids
 
 
-def _read_spreadsheet(data: bytes) -> list[SheetGrid]:
+def _read_spreadsheet(data: bytes, package: OpenedPackage | None = None) -> list[SheetGrid]:
     if data.startswith(_OLE_MAGIC) and _ENCRYPTED_PACKAGE in data:
         raise _password_protected()
     try:
@@ -165,7 +172,7 @@ def _read_spreadsheet(data: bytes) -> list[SheetGrid]:
         raise _password_protected() from error
     except Exception as error:  # calamine raises several unrelated types for bad bytes
         raise _damaged() from error
-    extras = _package_cell_extras(data) if data.startswith(_ZIP_MAGIC) else {}
+    extras = _package_cell_extras(data, package) if data.startswith(_ZIP_MAGIC) else {}
     grids = []
     for index, metadata in enumerate(workbook.sheets_metadata):
         if metadata.typ != python_calamine.SheetTypeEnum.WorkSheet:
@@ -197,13 +204,13 @@ def _calamine_rows(sheet: python_calamine.CalamineSheet) -> list[list]:
     first_row, first_col = start
     data = sheet.to_python(skip_empty_area=True)
     rows: list[list] = [[] for _ in range(first_row)]
-    for row in data:
-        rows.append([None] * first_col + [_empty_to_none(cell) for cell in row])
+    # Only the empty string equals "" among the types calamine returns: an empty cell.
+    if first_col:
+        margin = [None] * first_col
+        rows.extend(margin + [None if cell == "" else cell for cell in row] for row in data)
+    else:
+        rows.extend([None if cell == "" else cell for cell in row] for row in data)
     return rows
-
-
-def _empty_to_none(cell: object) -> object:
-    return None if isinstance(cell, str) and cell == "" else cell
 
 
 def _overlay(rows: list[list], cells: dict[tuple[int, int], str]) -> None:
@@ -243,39 +250,56 @@ class _SheetExtras:
     percent_cells: set[tuple[int, int]] = field(default_factory=set)
 
 
-def _package_cell_extras(data: bytes) -> dict[str, _SheetExtras]:
+def _package_cell_extras(
+    data: bytes, package: OpenedPackage | None = None
+) -> dict[str, _SheetExtras]:
     """Error cells, formulas without result and percent-formatted cells, per sheet name.
 
-    Read from the package XML directly, in one pass over the parts that matter.
+    Read from the package XML directly, in one pass over the parts that matter, from
+    ``package`` (the container as the safety check opened it) when given.
     defusedxml refuses entity expansion and external references (a crafted workbook
     must not exhaust memory or read files). Best effort: any surprise in the package
     gives no extras rather than a failure, since calamine has read the cells already.
     """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            names = set(package.namelist())
-            if "xl/workbook.xml" in names:
-                return _xlsx_cell_extras(package, names)
-            if "content.xml" in names:
-                return _ods_cell_extras(package.read("content.xml"))
+        if package is not None:
+            return _zip_cell_extras(package)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return _zip_cell_extras(archive)
     except Exception:
         return {}
+
+
+def _zip_cell_extras(package: zipfile.ZipFile | OpenedPackage) -> dict[str, _SheetExtras]:
+    names = set(package.namelist())
+    if "xl/workbook.xml" in names:
+        return _xlsx_cell_extras(package, names)
+    if "content.xml" in names:
+        return _ods_cell_extras(package.read("content.xml"))
     return {}
 
 
-def _xlsx_cell_extras(package: zipfile.ZipFile, names: set[str]) -> dict[str, _SheetExtras]:
+def _xlsx_cell_extras(
+    package: zipfile.ZipFile | OpenedPackage, names: set[str]
+) -> dict[str, _SheetExtras]:
     percent_styles = (
         _xlsx_percent_styles(package.read("xl/styles.xml"))
         if ("xl/styles.xml" in names)
         else frozenset()
     )
+    sheet_parts = _xlsx_sheet_parts(
+        package.read("xl/workbook.xml"), package.read("xl/_rels/workbook.xml.rels")
+    )
     return {
         name: _sheet_cell_extras(package.read(part), percent_styles)
-        for name, part in _xlsx_sheet_parts(package).items()
+        for name, part in sheet_parts
         if part in names
     }
 
 
+# Files made from one template share their styles and workbook parts byte for byte:
+# the XML of each distinct part is parsed once. Both are pure functions of the bytes.
+@lru_cache(maxsize=256)
 def _xlsx_percent_styles(xml: bytes) -> frozenset[str]:
     """The cell style indices (the ``s`` attribute of a cell) whose number format is percent."""
     root = ElementTree.fromstring(xml)
@@ -294,9 +318,11 @@ def _xlsx_percent_styles(xml: bytes) -> frozenset[str]:
     )
 
 
-def _xlsx_sheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
-    workbook = ElementTree.fromstring(package.read("xl/workbook.xml"))
-    relations = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+@lru_cache(maxsize=256)
+def _xlsx_sheet_parts(workbook_xml: bytes, relations_xml: bytes) -> tuple[tuple[str, str], ...]:
+    """(sheet name, worksheet part) pairs in workbook order, a later name replacing an earlier."""
+    workbook = ElementTree.fromstring(workbook_xml)
+    relations = ElementTree.fromstring(relations_xml)
     targets = {
         rel.get("Id"): rel.get("Target", "") for rel in relations.iter(f"{_NS_PKG_REL}Relationship")
     }
@@ -306,7 +332,7 @@ def _xlsx_sheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
         parts[sheet.get("name", "")] = (
             target.lstrip("/") if target.startswith("/") else f"xl/{target}"
         )
-    return parts
+    return tuple(parts.items())
 
 
 def _needs_cell_scan(xml: bytes, percent_styles: frozenset[str]) -> bool:
@@ -416,6 +442,8 @@ def _csv_delimiter(text: str) -> str:
     return ";" if sample.count(";") > sample.count(",") else ","
 
 
+# Every ward's table has its values in the same cells.
+@lru_cache(maxsize=65536, typed=True)
 def cell_address(row_idx: int, col_idx: int) -> str:
     """The A1 address of a 0-based (row, column): ``cell_address(11, 5) == 'F12'``."""
     letters = ""
@@ -550,6 +578,18 @@ def classify_header(cell: object) -> ColumnRole | None:
     """The role of a column from its header cell, or None for an unknown header."""
     if cell is None:
         return None
+    if type(cell) is str:
+        return _classify_header_text(cell)
+    return _classify_header_cell(cell)
+
+
+# Header and title texts repeat in every file of a template; ColumnRole is immutable.
+@lru_cache(maxsize=65536)
+def _classify_header_text(cell: str) -> ColumnRole | None:
+    return _classify_header_cell(cell)
+
+
+def _classify_header_cell(cell: object) -> ColumnRole | None:
     text = normalize_text(original_text_of(cell))
     year_header = parse_year_header(cell)
     if year_header is not None:
@@ -564,23 +604,42 @@ def classify_header(cell: object) -> ColumnRole | None:
 
 @dataclass
 class HeaderLayout:
-    """Where the header is (0-based rows, inclusive) and the role of each column."""
+    """Where the header is (0-based rows, inclusive) and the role of each column.
+
+    ``columns`` is not to be changed once the layout is built: the columns are sorted
+    and indexed by role once, as every data row asks for them several times.
+    """
 
     first_row: int
     last_row: int
     columns: dict[int, ColumnRole]
+    _sorted_columns: tuple[tuple[int, ColumnRole], ...] = field(
+        init=False, repr=False, compare=False
+    )
+    _first_column_of_kind: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._sorted_columns = tuple(sorted(self.columns.items()))
+        first: dict[str, int] = {}
+        for col, role in self._sorted_columns:
+            first.setdefault(role.kind, col)
+        self._first_column_of_kind = first
 
     def first_column(self, kind: str) -> int | None:
         """The leftmost column of a role, or None."""
-        return next((col for col, role in sorted(self.columns.items()) if role.kind == kind), None)
+        return self._first_column_of_kind.get(kind)
 
     def columns_of(self, kinds: frozenset[str] | set[str]) -> list[tuple[int, ColumnRole]]:
         """Columns whose role is one of ``kinds``, left to right."""
-        return [(col, role) for col, role in sorted(self.columns.items()) if role.kind in kinds]
+        return [(col, role) for col, role in self._sorted_columns if role.kind in kinds]
 
 
 def _row_roles(row: list) -> dict[int, ColumnRole]:
-    return {col: role for col, cell in enumerate(row) if (role := classify_header(cell))}
+    return {
+        col: role
+        for col, cell in enumerate(row)
+        if cell is not None and (role := classify_header(cell))
+    }
 
 
 def find_header(grid: SheetGrid) -> HeaderLayout | None:
@@ -836,10 +895,83 @@ class _TableState:
     reported_missing_period: set[int] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class _ColumnPlan:
+    """Where a data row's cells are, worked out once per sheet from its header layout."""
+
+    stt: int | None
+    code: int | None
+    name: int | None
+    unit: int | None
+    target: int | None
+    notes: tuple[tuple[int, ColumnRole], ...]
+    values: tuple[tuple[int, ColumnRole], ...]
+    computed: tuple[tuple[int, ColumnRole], ...]
+    # The columns whose cells decide what a row means (unit, code, name, target, notes)
+    # and what tells two layouts' rows apart with the same cells: which of them exist,
+    # and the notes' roles and headers (an assessment note is prefixed with its header).
+    described: tuple[int, ...] = ()
+    shape: tuple = ()
+    _described_getter: Callable[[list], tuple] | None = field(default=None, compare=False)
+    _described_width: int = 0  # a row at least this wide holds every described column
+
+    @classmethod
+    def of(cls, layout: HeaderLayout) -> _ColumnPlan:
+        """The plan of a layout: the leftmost column of each role, the others left to right."""
+        single = {kind: layout.first_column(kind) for kind in ("unit", "code", "name", "target")}
+        notes = tuple(layout.columns_of(_NOTE_KINDS))
+        described = tuple(col for col in single.values() if col is not None)
+        described += tuple(col for col, _ in notes)
+        return cls(
+            stt=layout.first_column("stt"),
+            code=single["code"],
+            name=single["name"],
+            unit=single["unit"],
+            target=single["target"],
+            notes=notes,
+            values=tuple(layout.columns_of(VALUE_KINDS)),
+            computed=tuple(layout.columns_of(_COMPUTED_KINDS)),
+            described=described,
+            shape=(
+                tuple(col is not None for col in single.values()),
+                tuple((role.kind, role.header_text) for _, role in notes),
+            ),
+            _described_getter=_tuple_getter(described),
+            _described_width=max(described, default=-1) + 1,
+        )
+
+    def described_cells(self, row: list) -> tuple:
+        """The row's cells in the :attr:`described` columns (None beyond the row's end)."""
+        width = len(row)
+        if self._described_getter is not None and width >= self._described_width:
+            return self._described_getter(row)  # the usual row, as wide as the header
+        return tuple(row[col] if col < width else None for col in self.described)
+
+
+def _tuple_getter(columns: tuple[int, ...]) -> Callable[[list], tuple] | None:
+    """A function giving a row's cells in ``columns`` as a tuple (C speed); None for none."""
+    if not columns:
+        return None
+    if len(columns) == 1:
+        only = columns[0]
+        return lambda row: (row[only],)
+    return itemgetter(*columns)
+
+
+_NOTE_KINDS = frozenset({"assessment", "note"})
+_COMPUTED_KINDS = frozenset({"computed"})
+
+
+def _cell_in(row: list, col: int | None) -> object:
+    """The cell of ``row`` in column ``col``; None for no column or beyond the row."""
+    return row[col] if col is not None and col < len(row) else None
+
+
 def _text_or_none(cell: object) -> str | None:
     if cell is None:
         return None
-    text = normalize_text(original_text_of(cell))
+    # original_text_of is the identity on text, the usual label cell.
+    text = normalize_text(cell if type(cell) is str else original_text_of(cell))
     return text or None
 
 
@@ -847,51 +979,148 @@ def _is_ditto(unit_text: str | None) -> bool:
     return unit_text is not None and fold(unit_text) in _DITTO_MARKS
 
 
-def _row_cells(row: list, row_idx: int, layout: HeaderLayout, state: _TableState) -> _RowCells:
-    def cell_at(kind: str) -> object:
-        col = layout.first_column(kind)
-        return row[col] if col is not None and col < len(row) else None
-
-    unit_text = _text_or_none(cell_at("unit"))
+def _row_cells(row: list, row_idx: int, plan: _ColumnPlan, state: _TableState) -> _RowCells:
+    unit_text = _text_or_none(_cell_in(row, plan.unit))
     if _is_ditto(unit_text):
         unit_text = state.last_unit
     elif unit_text is not None:
         state.last_unit = unit_text
     return _RowCells(
         row_idx=row_idx,
-        stt=cell_at("stt"),
-        code_text=_text_or_none(cell_at("code")),
-        name_text=_text_or_none(cell_at("name")),
+        stt=_cell_in(row, plan.stt),
+        code_text=_text_or_none(_cell_in(row, plan.code)),
+        name_text=_text_or_none(_cell_in(row, plan.name)),
         unit_text=unit_text,
-        target_raw=cell_at("target"),
-        note=_row_note(row, layout),
+        target_raw=_cell_in(row, plan.target),
+        note=_row_note(row, plan) if plan.notes else None,
     )
 
 
-def _row_note(row: list, layout: HeaderLayout) -> str | None:
+def _row_note(row: list, plan: _ColumnPlan) -> str | None:
     parts = []
-    for col, role in layout.columns_of({"assessment", "note"}):
+    for col, role in plan.notes:
         text = _text_or_none(row[col] if col < len(row) else None)
         if text:
             parts.append(f"{role.header_text}: {text}" if role.kind == "assessment" else text)
     return "; ".join(parts) or None
 
 
-def _value_cells(row: list, layout: HeaderLayout) -> list[tuple[int, ColumnRole, object]]:
-    return [
-        (col, role, row[col] if col < len(row) else None)
-        for col, role in layout.columns_of(VALUE_KINDS)
-    ]
+@dataclass(frozen=True)
+class _RowMatch:
+    """A row meaning matched in one catalog: its indicator and what follows from it.
+
+    ``target_fields`` are the target's fields as :class:`Observation` takes them.
+    """
+
+    catalog: Catalog
+    indicator: Indicator | None
+    reading_type: str = ""
+    target: ParsedTarget | None = None
+    target_fields: dict[str, object] = field(default_factory=dict)
+    per_mille_unit: bool = False
 
 
-def _is_footer(row: list) -> bool:
-    first = next((cell for cell in row if cell is not None), None)
+@dataclass
+class _RowMeaning:
+    """What a data row's descriptive cells mean, whatever its values.
+
+    Every ward's file repeats the same rows (code, name, unit, target, notes), so the
+    meaning of a combination of those cells is worked out once and kept: the texts as
+    :func:`_row_cells` repairs them, the unit a ditto mark on the next row stands for,
+    and, once a row with values needs it, its :class:`_RowMatch` (replaced as a whole,
+    so a reader in another thread never sees half of one).
+    """
+
+    code_text: str | None
+    name_text: str | None
+    unit_text: str | None
+    note: str | None
+    last_unit: str | None
+    match: _RowMatch | None = None
+
+    def matched_in(self, catalog: Catalog, target_raw: object) -> _RowMatch:
+        """The row's match in ``catalog``, worked out on first use in that catalog."""
+        match = self.match
+        if match is None or match.catalog is not catalog:
+            match = _match_row(self, catalog, target_raw)
+            self.match = match
+        return match
+
+
+_TEXT_OR_NONE = frozenset({str, type(None)})
+# Bounded: a night's distinct row labels are far fewer than this.
+_MAX_ROW_MEANINGS = 50_000
+_row_meanings: dict[tuple, _RowMeaning] = {}
+
+
+def _row_meaning(row: list, row_idx: int, plan: _ColumnPlan, state: _TableState) -> _RowMeaning:
+    """The meaning of a row's descriptive cells; updates the unit a ditto mark stands for.
+
+    Kept for rows whose descriptive cells are all text or empty, the usual row: a cell
+    of another type is read afresh, as numbers equal across types (1 == 1.0 == True)
+    would not read the same.
+    """
+    described = plan.described_cells(row)
+    if set(map(type, described)) <= _TEXT_OR_NONE:
+        key = (plan.shape, described, state.last_unit)
+        meaning = _row_meanings.get(key)
+        if meaning is None:
+            meaning = _read_row_meaning(row, row_idx, plan, state.last_unit)
+            if len(_row_meanings) >= _MAX_ROW_MEANINGS:
+                _row_meanings.clear()
+            _row_meanings[key] = meaning
+    else:
+        meaning = _read_row_meaning(row, row_idx, plan, state.last_unit)
+    state.last_unit = meaning.last_unit
+    return meaning
+
+
+def _read_row_meaning(
+    row: list, row_idx: int, plan: _ColumnPlan, last_unit: str | None
+) -> _RowMeaning:
+    state = _TableState(last_unit=last_unit)
+    cells = _row_cells(row, row_idx, plan, state)
+    return _RowMeaning(
+        cells.code_text, cells.name_text, cells.unit_text, cells.note, state.last_unit
+    )
+
+
+def _match_row(meaning: _RowMeaning, catalog: Catalog, target_raw: object) -> _RowMatch:
+    """The indicator, reading type and target of a row meaning, in this catalog."""
+    indicator = catalog.match(meaning.code_text, meaning.name_text)
+    if indicator is None:
+        return _RowMatch(catalog, None)
+    unit_text = meaning.unit_text
+    reading_type = _reading_type(indicator, unit_text)
+    target = _scaled_target(parse_target(target_raw, reading_type), indicator, unit_text)
+    target_fields = {
+        "target_text": target.text if target else None,
+        "target_low": target.low if target else None,
+        "target_high": target.high if target else None,
+        "target_direction": target.direction if target else None,
+        "target_per_year": target.per_year if target else None,
+    }
+    return _RowMatch(
+        catalog, indicator, reading_type, target, target_fields, is_per_mille_unit(unit_text)
+    )
+
+
+def _value_cells(row: list, plan: _ColumnPlan) -> list[tuple[int, ColumnRole, object]]:
+    width = len(row)
+    return [(col, role, row[col] if col < width else None) for col, role in plan.values]
+
+
+def _is_footer_cell(first: object) -> bool:
+    """Whether a row's first filled cell ends the table (a footnote, the signature block)."""
     return isinstance(first, str) and _FOOTER.match(fold(first)) is not None
 
 
-def _is_column_number_row(row: list) -> bool:
-    filled = [cell for cell in row if cell is not None]
-    return len(filled) >= 3 and all(_COLUMN_NUMBER.match(fold(str(cell))) for cell in filled)
+def _are_column_numbers(filled: list) -> bool:
+    """Whether a row's filled cells number the columns: ``(1) (2) (3)`` or ``A B 1 2``."""
+    # A data row fails on its first cell: tested before any generator is set up.
+    if len(filled) < 3 or not _COLUMN_NUMBER.match(fold(str(filled[0]))):
+        return False
+    return all(_COLUMN_NUMBER.match(fold(str(cell))) for cell in filled[1:])
 
 
 def _column_period(role: ColumnRole, sheet_period: str | None, term_code: str | None) -> str | None:
@@ -902,11 +1131,14 @@ def _column_period(role: ColumnRole, sheet_period: str | None, term_code: str | 
     return sheet_period
 
 
+_SPACES_AND_DOTS = re.compile(r"[\s.]+")
+
+
 def money_factor(unit_text: str | None) -> float:
     """The factor from a row's money unit to đồng (``triệu đồng`` → 1e6); 1 when unknown."""
     if not unit_text:
         return 1.0
-    key = re.sub(r"[\s.]+", "", fold(unit_text))
+    key = _SPACES_AND_DOTS.sub("", fold(unit_text))
     return MONEY_UNIT_FACTORS.get(key, 1.0)
 
 
@@ -989,6 +1221,16 @@ class _SheetContext:
     result: ParsedSheet
     state: _TableState = field(default_factory=_TableState)
     percent_cells: frozenset[tuple[int, int]] = frozenset()
+    plan: _ColumnPlan = field(init=False)
+    column_periods: dict[int, str | None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.plan = _ColumnPlan.of(self.layout)
+        # A value column's period depends on the column and the sheet only.
+        self.column_periods = {
+            col: _column_period(role, self.identity.period_code, self.identity.term_code)
+            for col, role in self.plan.values
+        }
 
     def warn(self, issue: CellIssue) -> None:
         """Record a warning: the value stays, the clerk is told what looks wrong."""
@@ -1007,25 +1249,34 @@ def _unmapped(cells: _RowCells, values: list[tuple[int, ColumnRole, object]]) ->
 
 
 def _parse_data_row(context: _SheetContext, row: list, row_idx: int) -> None:
-    cells = _row_cells(row, row_idx, context.layout, context.state)
-    values = _value_cells(row, context.layout)
-    has_values = any(raw is not None for _, _, raw in values)
-    if cells.code_text is None and not has_values:
-        return  # a section row ("I | VĂN HÓA - XÃ HỘI") or an empty line
-    if cells.code_text is None and cells.name_text is None:
-        return  # values without any label cannot be attributed
-    indicator = context.catalog.match(cells.code_text, cells.name_text)
+    plan = context.plan
+    meaning = _row_meaning(row, row_idx, plan, context.state)
+    values = _value_cells(row, plan)
+    if meaning.code_text is None:
+        if not any(raw is not None for _, _, raw in values):
+            return  # a section row ("I | VĂN HÓA - XÃ HỘI") or an empty line
+        if meaning.name_text is None:
+            return  # values without any label cannot be attributed
+    cells = _RowCells(
+        row_idx=row_idx,
+        stt=_cell_in(row, plan.stt),
+        code_text=meaning.code_text,
+        name_text=meaning.name_text,
+        unit_text=meaning.unit_text,
+        target_raw=_cell_in(row, plan.target),
+        note=meaning.note,
+    )
+    match = meaning.matched_in(context.catalog, cells.target_raw)
+    indicator = match.indicator
     if indicator is None:
         context.result.unmapped_rows.append(_unmapped(cells, values))
         return
-    reading_type = _reading_type(indicator, cells.unit_text)
-    target = _scaled_target(
-        parse_target(cells.target_raw, reading_type), indicator, cells.unit_text
-    )
+    target = match.target
     added = [
         observation
         for col, role, raw in values
-        if (observation := _add_value(context, cells, indicator, target, col, role, raw))
+        if raw is not None  # a blank cell: parse_value would say so, and nothing is added
+        and (observation := _add_value(context, cells, match, col, role, raw))
     ]
     if added and target is not None:
         _cross_check_computed_columns(context, row, cells, indicator, target, added[-1])
@@ -1043,25 +1294,29 @@ def _is_percent_formatted(context: _SheetContext, row_idx: int, col: int, raw: o
 def _add_value(
     context: _SheetContext,
     cells: _RowCells,
-    indicator: Indicator,
-    target: ParsedTarget | None,
+    match: _RowMatch,
     col: int,
     role: ColumnRole,
     raw: object,
 ) -> Observation | None:
-    if indicator.value_type == "percent" and _is_percent_formatted(
-        context, cells.row_idx, col, raw
+    indicator = match.indicator
+    assert indicator is not None  # only rows matched to an indicator have values read
+    if (
+        indicator.value_type == "percent"
+        and context.percent_cells  # usually none: no per-cell look-up then
+        and _is_percent_formatted(context, cells.row_idx, col, raw)
     ):
         # The cell holds 0.915 and shows 91,5%: the value is 91.5, the provenance 0.915.
         parsed = replace(
             parse_value(_as_percent_points(raw), "percent"), original_text=original_text_of(raw)
         )
     else:
-        parsed = parse_value(raw, _reading_type(indicator, cells.unit_text))
+        # The row's _reading_type(indicator, unit_text).
+        parsed = parse_value(raw, match.reading_type)
     if parsed.is_blank:
         return None
     address = cell_address(cells.row_idx, col)
-    period = _column_period(role, context.identity.period_code, context.identity.term_code)
+    period = context.column_periods[col]  # _column_period of the column's role
     if period is None:
         if col not in context.state.reported_missing_period:
             context.state.reported_missing_period.add(col)
@@ -1072,7 +1327,7 @@ def _add_value(
         context.result.cell_issues.append(issue)
         return None
     per_mille = parsed.unit_suffix == PER_MILLE or (
-        parsed.unit_suffix is None and is_per_mille_unit(cells.unit_text)
+        parsed.unit_suffix is None and match.per_mille_unit
     )
     observation = Observation(
         indicator_code=indicator.indicator_code,
@@ -1081,11 +1336,7 @@ def _add_value(
         qualifier=parsed.qualifier,
         denominator=parsed.denominator,
         is_estimate=role.is_estimate,
-        target_text=target.text if target else None,
-        target_low=target.low if target else None,
-        target_high=target.high if target else None,
-        target_direction=target.direction if target else None,
-        target_per_year=target.per_year if target else None,
+        **match.target_fields,
         original_text=parsed.original_text,
         source_cell=address,
         source_row=cells.row_idx + 1,
@@ -1207,7 +1458,7 @@ def _cross_check_computed_columns(
     if not reference or latest.value is None or latest.unit == PER_MILLE:
         return
     computed = 100.0 * latest.value / reference
-    for col, _role in context.layout.columns_of({"computed"}):
+    for col, _role in context.plan.computed:
         raw = row[col] if col < len(row) else None
         formatted = _is_percent_formatted(context, cells.row_idx, col, raw)
         readings = _clerk_percent_readings(raw, formatted)
@@ -1254,9 +1505,10 @@ def parse_sheet(grid: SheetGrid, catalog: Catalog) -> ParsedSheet | None:
     context = _SheetContext(layout, catalog, identity, result, percent_cells=grid.percent_cells)
     for row_idx in range(layout.last_row + 1, len(grid.rows)):
         row = grid.rows[row_idx]
-        if not any(cell is not None for cell in row) or _is_column_number_row(row):
+        filled = [cell for cell in row if cell is not None]
+        if not filled or _are_column_numbers(filled):
             continue
-        if _is_footer(row):
+        if _is_footer_cell(filled[0]):
             break
         _parse_data_row(context, row, row_idx)
     return result

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,28 @@ _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _PROLOG_BYTES = 4096
 _WORKSHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 _CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+# The same pattern without the namespace prefix, which is what makes the scan slow: when
+# the text holds no ":c" the prefix can never match, and both find the same references.
+_UNPREFIXED_CELL_REF = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+# The parts the workbook reader reads besides the worksheets (xlsx, then ods). Up to one
+# read block each, they are decompressed whole, once, and kept for the reader, within a
+# budget; larger ones are streamed, so a hostile part is never held whole in memory here.
+_READER_PARTS = frozenset(
+    {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "content.xml"}
+)
+_KEPT_PART_BYTES = 1 << 20
+_KEPT_TOTAL_BYTES = 16 << 20
+# Other XML parts up to this size are inflated whole for their DTD check (a theme, the
+# content types); larger ones have only their prolog read, through zipfile.
+_SMALL_PART_BYTES = 64 << 10
+
+# A zip local file header (as zipfile.structFileHeader): signature, versions, flags,
+# method, time, date, CRC, sizes, then the lengths of the name and the extra field.
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+_LOCAL_HEADER_MAGIC = b"PK\x03\x04"
+# Flag bits zipfile refuses or needs a password for: encrypted, patched, strong encryption.
+_UNPLAIN_FLAGS = 0x1 | 0x20 | 0x40
+_UTF8_NAME_FLAG = 0x800
 
 
 @dataclass(frozen=True)
@@ -58,23 +82,76 @@ def _refused_xml() -> UnreadableFile:
     )
 
 
-def check_container(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Raise :class:`UnreadableFile` when a file's container breaks a limit."""
+class OpenedPackage:
+    """A zip container opened once, with the parts the container check decompressed.
+
+    The workbook reader asks it for parts (``xl/workbook.xml``, styles, worksheets)
+    instead of opening the zip directory and decompressing the same parts again.
+    """
+
+    def __init__(self, archive: zipfile.ZipFile, data: bytes) -> None:
+        self.archive = archive
+        self.data = data
+        self._parts: dict[str, bytes] = {}
+        self._kept_bytes = 0
+
+    def namelist(self) -> list[str]:
+        """The part names, as :meth:`zipfile.ZipFile.namelist` gives them."""
+        return self.archive.namelist()
+
+    def read(self, name: str) -> bytes:
+        """A part's bytes, decompressed only if the container check did not already."""
+        cached = self._parts.get(name)
+        return cached if cached is not None else self.archive.read(name)
+
+    def _keep(self, part: zipfile.ZipInfo) -> bytes | None:
+        """The whole of a small part the reader will need, kept for it; else None.
+
+        Only the entry that ``read(name)`` would return is kept (a zip may repeat a name);
+        a part that fails to decompress is left to the streamed checks, which report it
+        exactly as before.
+        """
+        wanted = part.filename in _READER_PARTS or _WORKSHEET_PART.match(part.filename)
+        if (
+            not wanted
+            or part.file_size > _KEPT_PART_BYTES
+            or self._kept_bytes + part.file_size > _KEPT_TOTAL_BYTES
+            or self.archive.getinfo(part.filename) is not part
+        ):
+            return None
+        data = _inflate_whole(self.data, part)
+        if data is None:
+            try:
+                data = self.archive.read(part)
+            except Exception:
+                return None
+        self._parts[part.filename] = data
+        self._kept_bytes += len(data)
+        return data
+
+
+def check_container(data: bytes, limits: Limits = DEFAULT_LIMITS) -> OpenedPackage | None:
+    """Raise :class:`UnreadableFile` when a file's container breaks a limit.
+
+    For a readable zip container, returns it opened, with the small parts already
+    decompressed, for the workbook reader to reuse; None otherwise.
+    """
     if len(data) > limits.max_file_bytes:
         raise _too_large(
             f"quá lớn ({len(data) // (1024 * 1024)} MB)",
             f"it is too large ({len(data) // (1024 * 1024)} MB)",
         )
     if data.startswith(_ZIP_MAGIC):
-        _check_zip(data, limits)
+        return _check_zip(data, limits)
+    return None
 
 
-def _check_zip(data: bytes, limits: Limits) -> None:
+def _check_zip(data: bytes, limits: Limits) -> OpenedPackage | None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         parts = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        return  # not a readable zip: the workbook reader reports it as damaged
+        return None  # not a readable zip: the workbook reader reports it as damaged
     if len(parts) > limits.max_zip_parts:
         raise _too_large(f"có {len(parts)} thành phần", f"it has {len(parts)} parts")
     declared = sum(part.file_size for part in parts)
@@ -83,6 +160,7 @@ def _check_zip(data: bytes, limits: Limits) -> None:
             f"khi giải nén lên tới {declared // (1024 * 1024)} MB",
             f"it expands to {declared // (1024 * 1024)} MB",
         )
+    package = OpenedPackage(archive, data)
     for part in parts:
         ratio = part.file_size / max(part.compress_size, 1)
         if part.file_size > 1024 * 1024 and ratio > limits.max_compression_ratio:
@@ -90,13 +168,20 @@ def _check_zip(data: bytes, limits: Limits) -> None:
                 f"phần '{part.filename}' nén bất thường (tỷ lệ {ratio:.0f}:1)",
                 f"part '{part.filename}' is abnormally compressed ({ratio:.0f}:1)",
             )
-        if part.filename.endswith((".xml", ".rels")) and _declares_dtd(archive, part):
+        is_xml = part.filename.endswith((".xml", ".rels"))
+        whole = package._keep(part) if is_xml else None
+        if whole is None and is_xml and part.file_size <= _SMALL_PART_BYTES:
+            whole = _inflate_whole(data, part)
+        if is_xml and _declares_dtd(archive, part, whole):
             raise _refused_xml()
         if _WORKSHEET_PART.match(part.filename):
-            _check_worksheet_extent(archive, part, limits)
+            _check_worksheet_extent(archive, part, limits, whole)
+    return package
 
 
-def _declares_dtd(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> bool:
+def _declares_dtd(archive: zipfile.ZipFile, part: zipfile.ZipInfo, whole: bytes | None) -> bool:
+    if whole is not None:
+        return bool(_DTD.search(whole, 0, _PROLOG_BYTES))
     try:
         with archive.open(part) as stream:
             prolog = stream.read(_PROLOG_BYTES)
@@ -112,28 +197,113 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _check_worksheet_extent(archive: zipfile.ZipFile, part: zipfile.ZipInfo, limits: Limits):
+def _check_worksheet_extent(
+    archive: zipfile.ZipFile, part: zipfile.ZipInfo, limits: Limits, whole: bytes | None = None
+) -> None:
     """Refuse a worksheet whose used range is huge before calamine allocates it.
 
     calamine builds a dense grid spanning the first to the last cell: two cells at A1 and
     XFD1048576 would ask for terabytes and abort the whole process, which no ``except``
-    can catch. The cell references are scanned in the compressed stream's text instead.
+    can catch. The cell references are scanned in the decompressed text instead: all at
+    once for a part already in memory (at most one block long, so the same scan as the
+    streamed one), block by block otherwise.
     """
-    rows: list[int] = []
-    columns: list[int] = []
+    in_memory = whole is not None
+    extent = _extent_of(_cell_refs(whole)) if in_memory else _streamed_extent(archive, part)
+    if extent is not None:
+        first_row, last_row, first_col, last_col = extent
+        name = Path(part.filename).stem
+        check_sheet_size(name, last_row - first_row + 1, last_col - first_col + 1, limits)
+
+
+def _cell_refs(xml: bytes) -> list[tuple[bytes, bytes]]:
+    """Every ``(column letters, row digits)`` cell reference :data:`_CELL_REF` finds."""
+    pattern = _CELL_REF if b":c" in xml else _UNPREFIXED_CELL_REF
+    return pattern.findall(xml)
+
+
+def _inflate_whole(data: bytes, part: zipfile.ZipInfo) -> bytes | None:
+    """A part's bytes inflated straight from the file's bytes, in the plain case only.
+
+    zipfile's per-part machinery (a file object, a decompressor fed in small reads) costs
+    more than the inflating itself for the small parts of a workbook. Only a part zipfile
+    would return whole and unchanged is read here: stored or deflated, not encrypted, its
+    local header consistent, its stream complete, its size and CRC as declared. Anything
+    else gives None, and zipfile reads the part (and reports any fault) as before. The
+    output is capped at the declared size, as zipfile caps it.
+    """
+    if part.flag_bits & _UNPLAIN_FLAGS or part.compress_type not in (
+        zipfile.ZIP_STORED,
+        zipfile.ZIP_DEFLATED,
+    ):
+        return None
+    start = part.header_offset
+    header = data[start : start + _LOCAL_HEADER.size]
+    if len(header) != _LOCAL_HEADER.size:
+        return None
+    fields = _LOCAL_HEADER.unpack(header)
+    magic, flags, name_length, extra_length = fields[0], fields[3], fields[10], fields[11]
+    if magic != _LOCAL_HEADER_MAGIC:
+        return None
+    name_start = start + _LOCAL_HEADER.size
+    try:
+        name = data[name_start : name_start + name_length].decode(
+            "utf-8" if flags & _UTF8_NAME_FLAG else "cp437"
+        )
+    except UnicodeDecodeError:
+        return None
+    if name != part.orig_filename:
+        return None
+    body_start = name_start + name_length + extra_length
+    body = data[body_start : body_start + part.compress_size]
+    if len(body) != part.compress_size:
+        return None
+    if part.compress_type == zipfile.ZIP_STORED:
+        content = body
+    else:
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        try:
+            content = inflater.decompress(body, part.file_size + 1)
+        except zlib.error:
+            return None
+        if not inflater.eof:
+            return None
+    if len(content) != part.file_size or zlib.crc32(content) != part.CRC:
+        return None
+    return content
+
+
+def _extent_of(refs: list[tuple[bytes, bytes]]) -> tuple[int, int, int, int] | None:
+    """(first row, last row, first column, last column) of ``(letters, digits)`` references.
+
+    Rows and columns repeat across the references, so each distinct one is converted once.
+    """
+    if not refs:
+        return None
+    letters, digits = zip(*refs, strict=True)
+    rows = [int(number) for number in set(digits)]
+    columns = [_column_number(column) for column in set(letters)]
+    return min(rows), max(rows), min(columns), max(columns)
+
+
+def _streamed_extent(
+    archive: zipfile.ZipFile, part: zipfile.ZipInfo
+) -> tuple[int, int, int, int] | None:
+    """The extent of a large worksheet, read in blocks so it is never whole in memory."""
+    extent = None
     tail = b""
     with archive.open(part) as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
+        for block in iter(lambda: stream.read(_KEPT_PART_BYTES), b""):
             chunk = tail + block
-            for match in _CELL_REF.finditer(chunk):
-                columns.append(_column_number(match[1]))
-                rows.append(int(match[2]))
+            found = _extent_of(_cell_refs(chunk))
+            if found is not None:
+                extent = found if extent is None else _union(extent, found)
             tail = chunk[-256:]
-            if len(rows) > 100_000:  # keep only the extremes of what was seen so far
-                rows, columns = [min(rows), max(rows)], [min(columns), max(columns)]
-    if rows:
-        name = Path(part.filename).stem
-        check_sheet_size(name, max(rows) - min(rows) + 1, max(columns) - min(columns) + 1, limits)
+    return extent
+
+
+def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    return min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])
 
 
 def check_sheet_size(name: str, rows: int, columns: int, limits: Limits = DEFAULT_LIMITS) -> None:

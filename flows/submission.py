@@ -159,8 +159,9 @@ def read_submissions(landed: LandedFile, catalog, resolver) -> FileReading:
     """
     try:
         data = landed.path.read_bytes()
-        check_container(data)
-        grids = read_workbook(landed.path, data)
+        # The container is opened and its small parts decompressed once, for both steps.
+        package = check_container(data)
+        grids = read_workbook(landed.path, data, package)
     except UnreadableFile as error:
         return FileReading([unreadable_file(landed, error.reason_vi, error.reason_en)])
     reading = FileReading(submissions=[])

@@ -16,6 +16,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from flows.textnorm import fold, normalize_text
 
@@ -44,6 +45,12 @@ QUALIFIER_PREFIXES: tuple[tuple[str, str], ...] = (
     (r"~|≈|khoang|gan|xap xi|uoc tinh|uoc", "~"),
 )
 
+_LEADING_DAT = re.compile(r"^dat\s+(?=[\d><≥≤~])")
+_QUALIFIER_MATCHERS = tuple(
+    (re.compile(r"^(?:" + pattern + r")(?=\s|\d)\s*"), qualifier)
+    for pattern, qualifier in QUALIFIER_PREFIXES
+)
+
 # Order of magnitude words; folded text, longest spelling first.
 MAGNITUDE_WORDS: dict[str, float] = {
     "ty": 1e9,
@@ -69,6 +76,8 @@ _MAGNITUDE_TEXT = re.compile(
     + _CURRENCY_SUFFIX
     + r"$"
 )
+_MAGNITUDE_TAIL = re.compile(r"\s*(\d[\d.,]*)")
+_MONEY_SUFFIX = re.compile(r"(dong|d|vnd)\.?$")
 # A number followed by a unit or a counted noun: "91,5%", "0,3‰", "98 đ/c", "20 mô hình".
 _NUMBER_WITH_SUFFIX = re.compile(
     r"^(?P<number>[+-]?\d[\d., ]*?)\s*(?P<suffix>%o|‰|%|[^\W\d_][^\d]{0,40})?$"
@@ -125,6 +134,8 @@ def original_text_of(raw: object) -> str:
 
 def parse_value(raw: object, value_type: str) -> ParsedValue:
     """Read one value cell of an indicator of the given catalog ``value_type``."""
+    if type(raw) is float:  # the usual cell, as below without the type tests
+        return _parse_numeric_cell(raw, original_text_of(raw))
     original = original_text_of(raw)
     if raw is None:
         return ParsedValue(None, original_text=original, is_blank=True)
@@ -134,7 +145,7 @@ def parse_value(raw: object, value_type: str) -> ParsedValue:
         return _parse_numeric_cell(float(raw), original)
     if isinstance(raw, datetime | date | time | timedelta):
         return ParsedValue(None, original_text=original, error="unparseable")
-    return parse_value_text(str(raw), value_type)
+    return parse_value_text(original, value_type)
 
 
 def _parse_bool_cell(raw: bool, value_type: str, original: str) -> ParsedValue:
@@ -151,6 +162,9 @@ def _parse_numeric_cell(number: float, original: str) -> ParsedValue:
     return ParsedValue(number, original_text=original)
 
 
+# The same texts ("98,3%", "16 chi bộ") recur in every ward's file; a reading is a pure
+# function of the text and the value type, and ParsedValue is immutable, so it is shared.
+@lru_cache(maxsize=65536)
 def parse_value_text(text: str, value_type: str) -> ParsedValue:
     """Read a value typed as text (see the module docstring for the forms)."""
     stripped = normalize_text(text)
@@ -187,9 +201,9 @@ def _cell_error_rule(text: str) -> str | None:
 
 def split_qualifier(folded: str) -> tuple[str, str]:
     """``('>', '300 trieu')`` for ``'tren 300 trieu'``; ``('=', text)`` without a qualifier."""
-    text = re.sub(r"^dat\s+(?=[\d><≥≤~])", "", folded)
-    for pattern, qualifier in QUALIFIER_PREFIXES:
-        match = re.match(r"^(?:" + pattern + r")(?=\s|\d)\s*", text)
+    text = _LEADING_DAT.sub("", folded)
+    for pattern, qualifier in _QUALIFIER_MATCHERS:
+        match = pattern.match(text)
         if match:
             return qualifier, text[match.end() :]
     return "=", text
@@ -248,13 +262,13 @@ def _read_magnitude(text: str, _whole: bool) -> _Quantity | None:
         total += number * factor
         smallest = factor if smallest is None else min(smallest, factor)
         end = term.end()
-    tail = re.match(r"\s*(\d[\d.,]*)", text[end:])
+    tail = _MAGNITUDE_TAIL.match(text, end)
     if tail and smallest is not None and smallest >= 1e6:
         tail_number = parse_number_text(tail.group(1), whole_numbers=True)
         if tail_number is None:
             return None
         total += tail_number * smallest / 1e3
-    suffix = "đồng" if re.search(r"(dong|d|vnd)\.?$", text) else None
+    suffix = "đồng" if _MONEY_SUFFIX.search(text) else None
     return _Quantity(round(total, 6), unit_suffix=suffix, has_magnitude=True)
 
 
@@ -338,6 +352,8 @@ _RANGE = re.compile(
     r"^(?:tu\s*)?(?P<low>\d[\d.,]*)\s*(?P<low_unit>%|[^\W\d_]+)?\s*(?:-|–|—|den)\s*"
     r"(?P<high>\d[\d.,]*)"
 )
+_LEADING_TU = re.compile(r"^tu\s+")
+_SPACES = re.compile(r"\s+")
 _AT_LEAST_SUFFIX = re.compile(r"\btro len\b")
 _AT_MOST_SUFFIX = re.compile(r"\btro xuong\b")
 _TARGET_DIRECTIONS = {">": "at_least", "<": "at_most", "~": "exact", "=": "exact"}
@@ -355,7 +371,12 @@ def parse_target(raw: object, value_type: str = "number") -> ParsedTarget | None
         if math.isnan(raw):
             return None
         return ParsedTarget(original_text_of(raw), float(raw), float(raw), "exact", False)
-    text = str(raw)
+    return _parse_target_text(str(raw), value_type)
+
+
+# Targets repeat across wards ("≥ 95%"); pure in (text, value type), ParsedTarget immutable.
+@lru_cache(maxsize=65536)
+def _parse_target_text(text: str, value_type: str) -> ParsedTarget | None:
     folded = fold(text)
     if folded in BLANK_TEXTS:
         return None
@@ -385,7 +406,7 @@ def _range_target(text: str, body: str, per_year: bool, value_type: str) -> Pars
 
 
 def _bound_target(text: str, body: str, per_year: bool, value_type: str) -> ParsedTarget:
-    qualifier, rest = split_qualifier(re.sub(r"^tu\s+", "", body))
+    qualifier, rest = split_qualifier(_LEADING_TU.sub("", body))
     if _AT_LEAST_SUFFIX.search(rest):
         qualifier, rest = ">", _AT_LEAST_SUFFIX.sub(" ", rest)
     elif _AT_MOST_SUFFIX.search(rest):
@@ -401,4 +422,4 @@ def _bound_target(text: str, body: str, per_year: bool, value_type: str) -> Pars
 
 def collapse(text: str) -> str:
     """Runs of spaces turned into one, ends stripped."""
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()

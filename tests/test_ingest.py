@@ -619,3 +619,78 @@ def test_legacy_encoded_sheet_is_matched_and_kept_as_typed(catalog):
     assert sheet.metadata == {"Đơn vị": "Ph\u00adêng Phæ Hßa", "Kỳ báo cáo": "N¨m 2022"}
     observations = {o.indicator_code: (o.value, o.original_text) for o in sheet.observations}
     assert observations == {"VH.HO_NGHEO_TYLE": (3.07, "3,07"), "XD.DV_HOC_NQ": (98, "98 ®/c")}
+
+
+# ------------------------------------------------------------------ work shared across files
+
+
+def test_kept_row_meanings_read_as_fresh_ones(tmp_path, catalog):
+    """Rows repeat across files and their meaning is kept; a ditto mark's unit still
+    comes from the row above in each file, and the notes' header still counts."""
+    from flows import ingest
+
+    def money_sheet(first_unit: str, note_header: str):
+        rows = [
+            *METADATA,
+            [*HEADER[:6], note_header],
+            ["1", None, "Tổng vốn đầu tư xây dựng kết cấu hạ tầng", first_unit, None, 1117.213],
+            ["2", None, "Vốn ngân sách cấp trên hỗ trợ đầu tư", '"', "trên 1 tỷ", 900, "ok"],
+        ]
+        path = _save_sheet(tmp_path / f"{first_unit}-{note_header}.xlsx", rows)
+        return read_workbook(path)[0]
+
+    grids = [money_sheet(unit, note) for unit in ("triệu đồng", "đồng") for note in HEADER[6:]]
+    grids.append(money_sheet("triệu đồng", "Đánh giá"))
+    ingest._row_meanings.clear()
+    fresh = []
+    for grid in grids:
+        fresh.append(parse_sheet(grid, catalog))
+        ingest._row_meanings.clear()
+    kept = [parse_sheet(grid, catalog) for grid in grids + grids]
+    assert kept == fresh + fresh
+    ditto_values = [_observation(sheet, "KT.VON_NS_CAP_TREN", "2024").value for sheet in fresh]
+    assert ditto_values == [900_000_000, 900, 900_000_000]
+    notes = [_observation(sheet, "KT.VON_NS_CAP_TREN", "2024").note for sheet in fresh]
+    assert notes == ["ok", "ok", "Đánh giá: ok"]
+
+
+def test_container_check_shares_the_parts_it_inflated(tmp_path):
+    import zipfile
+
+    from flows.safety import _inflate_whole, check_container
+
+    rows = [*METADATA, HEADER, ["1", "VH.DAN_SO", "Dân số", "người", None, 9876]]
+    deflated = _save_sheet(tmp_path / "deflated.xlsx", rows)
+    stored = tmp_path / "stored.xlsx"
+    with zipfile.ZipFile(deflated) as source, zipfile.ZipFile(stored, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info), zipfile.ZIP_STORED)
+    for path in (deflated, stored):
+        data = path.read_bytes()
+        package = check_container(data)
+        assert package is not None
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                assert package.read(info.filename) == archive.read(info)
+                assert _inflate_whole(data, info) == archive.read(info)
+        assert read_workbook(path, data, package)[0].rows == read_workbook(path)[0].rows
+    # A part whose bytes do not match its CRC is left to zipfile, which reports it.
+    data = bytearray(deflated.read_bytes())
+    with zipfile.ZipFile(deflated) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    data[info.header_offset + 30 + len(info.filename.encode()) + info.compress_size // 2] ^= 0x55
+    assert _inflate_whole(bytes(data), info) is None
+
+
+@pytest.mark.parametrize(
+    "sheet_xml",
+    [
+        b'<sheetData><row r="2"><c r="B2"><v>1</v></c><c r="AB70" s="1"><v>2</v></c></row>',
+        b'<x:sheetData><x:row r="2"><x:c r="C3"><x:v>1</x:v></x:c><c t="s" r="D9"/></x:row>',
+        b'<sheetData><c r="A1"><is><t>Ghi:chu:c r="ZZ9"</t></is></c><c\nr="B2"/><cx r="Q1"/>',
+    ],
+)
+def test_cell_reference_scan_matches_the_full_pattern(sheet_xml):
+    from flows.safety import _CELL_REF, _cell_refs
+
+    assert _cell_refs(sheet_xml) == _CELL_REF.findall(sheet_xml)
