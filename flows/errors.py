@@ -15,3 +15,11 @@ class UnreadableFile(Exception):
     def reason(self) -> str:
         """Both languages in one text, Vietnamese first."""
         return f"{self.reason_vi} / {self.reason_en}"
+
+
+def damaged_file() -> UnreadableFile:
+    """The reason given for any file whose bytes are not a readable workbook."""
+    return UnreadableFile(
+        "Tệp bị hỏng hoặc không phải bảng tính Excel; hãy lưu lại bằng Excel (.xlsx) và gửi lại.",
+        "The file is damaged or not an Excel workbook; save it again as .xlsx and resend.",
+    )

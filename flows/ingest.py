@@ -45,7 +45,7 @@ import python_calamine
 from defusedxml import ElementTree
 
 from flows.catalog import Catalog, Indicator
-from flows.errors import UnreadableFile
+from flows.errors import UnreadableFile, damaged_file
 from flows.periods import parse_period, parse_report_date, parse_term, parse_year_header
 from flows.safety import OpenedPackage, check_sheet_size
 from flows.textnorm import fold, fold_words, normalize_text
@@ -77,10 +77,7 @@ MAX_HEADER_SEARCH_ROWS = 60
 
 
 def _damaged() -> UnreadableFile:
-    return UnreadableFile(
-        "Tệp bị hỏng hoặc không phải bảng tính Excel; hãy lưu lại bằng Excel (.xlsx) và gửi lại.",
-        "The file is damaged or not an Excel workbook; save it again as .xlsx and resend.",
-    )
+    return damaged_file()
 
 
 def _password_protected() -> UnreadableFile:

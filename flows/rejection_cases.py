@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import io
 import random
+import struct
+import zipfile
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -374,6 +376,16 @@ def _damaged_files(w: _Writer) -> None:
         )
     )
 
+    w.write_bytes("loi/bang-tinh-loi-nen.xlsx", _with_corrupt_sheet_stream(whole))
+    w.book.add(
+        FileCase(
+            "corrupt_part",
+            "loi/bang-tinh-loi-nen.xlsx",
+            "a complete workbook whose worksheet's compressed stream is corrupt (a bad disk)",
+            _whole_file(DAMAGED),
+        )
+    )
+
     w.write_bytes("loi/bao-cao-chinh-tri.pdf", minimal_pdf("Bao cao chinh tri"))
     w.book.add(
         FileCase(
@@ -410,6 +422,22 @@ def _damaged_files(w: _Writer) -> None:
             _whole_file(DAMAGED),
         )
     )
+
+
+def _with_corrupt_sheet_stream(xlsx: bytes) -> bytes:
+    """``xlsx`` with one byte flipped inside the first worksheet's deflate stream.
+
+    The zip directory stays intact, so only inflating the sheet finds the damage.
+    """
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
+        sheet = archive.getinfo("xl/worksheets/sheet1.xml")
+    name_length, extra_length = struct.unpack(
+        "<HH", xlsx[sheet.header_offset + 26 : sheet.header_offset + 30]
+    )
+    body = sheet.header_offset + 30 + name_length + extra_length
+    damaged = bytearray(xlsx)
+    damaged[body + sheet.compress_size // 2] ^= 0x55
+    return bytes(damaged)
 
 
 def _unreadable_workbooks(w: _Writer) -> None:

@@ -8,10 +8,13 @@ problem found on the way, each with a bilingual message (Vietnamese first).
 from __future__ import annotations
 
 import hashlib
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from flows.errors import damaged_file
 from flows.ingest import (
     Observation,
     ParsedSheet,
@@ -162,6 +165,10 @@ def read_submissions(landed: LandedFile, catalog, resolver) -> FileReading:
         # The container is opened and its small parts decompressed once, for both steps.
         package = check_container(data)
         grids = read_workbook(landed.path, data, package)
+    except (zlib.error, zipfile.BadZipFile):
+        # A part whose compressed stream or checksum is corrupt, found while inflating it.
+        damaged = damaged_file()
+        return FileReading([unreadable_file(landed, damaged.reason_vi, damaged.reason_en)])
     except UnreadableFile as error:
         return FileReading([unreadable_file(landed, error.reason_vi, error.reason_en)])
     reading = FileReading(submissions=[])

@@ -36,6 +36,7 @@ GOOD_CASES = (
 WHOLE_FILE_REJECTIONS = (
     "corrupt",
     "truncated",
+    "corrupt_part",
     "pdf_as_xlsx",
     "text_as_xls",
     "password",
