@@ -19,6 +19,11 @@ them; a test fails when the code or the catalog changes them unreviewed):
 The whole night is validated at once, suite by suite, with the cheap ``SUMMARY``
 result format; only expectations that failed are run again with ``COMPLETE`` to learn
 which rows failed (``COMPLETE`` on every expectation costs ~30x on large frames).
+
+Cheaper than parsing (``bench/bench_validate.py``): the night's values become one frame,
+built once; the catalog ranges are one pair of vectorised expectations over per-row
+bounds, not 35 row-conditioned ones; the GE context and suites are built once per
+process and shared by every gate; Data Docs templates are compiled once per machine.
 """
 
 from __future__ import annotations
@@ -28,11 +33,14 @@ import hashlib
 import json
 import logging
 import math
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from flows import rules as rulebook
@@ -100,10 +108,61 @@ def _range_of(indicator) -> tuple[float | None, float | None]:
     return low, high
 
 
+def catalog_ranges(catalog: Catalog) -> dict[str, tuple[float | None, float | None]]:
+    """``{indicator code: (min, max)}`` of every indicator with at least one bound."""
+    ranges = {}
+    for indicator in sorted(catalog, key=lambda i: i.indicator_code):
+        low, high = _range_of(indicator)
+        if low is not None or high is not None:
+            ranges[indicator.indicator_code] = (low, high)
+    return ranges
+
+
+# The range rule is one pair of expectations over the whole night, not one expectation per
+# indicator with a row condition: GE filters the frame once per metric of a conditioned
+# expectation, so 35 conditioned ranges cost ~70 % of the gate on 350,000 values. Each
+# value row carries its indicator's bounds (``min_allowed``, ``max_allowed``: the table in
+# the suite's meta), and a missing bound is not checked (``either_value_is_missing``).
+RANGE_DESCRIPTIONS = {
+    "min": (
+        "Giá trị không nhỏ hơn mức tối thiểu của chỉ tiêu trong danh mục (cột min_allowed, "
+        "bảng ranges của bộ kiểm tra) / A value is at least its indicator's catalog minimum "
+        "(column min_allowed, the suite's ranges table)"
+    ),
+    "max": (
+        "Giá trị không lớn hơn mức tối đa của chỉ tiêu trong danh mục (cột max_allowed, "
+        "bảng ranges của bộ kiểm tra) / A value is at most its indicator's catalog maximum "
+        "(column max_allowed, the suite's ranges table)"
+    ),
+}
+
+
+def _ranges_note(ranges: dict[str, tuple[float | None, float | None]]) -> str:
+    """The ranges table as Markdown, shown on the suite's Data Docs page."""
+    lines = [
+        "Khoảng cho phép theo danh mục chỉ tiêu (min_allowed, max_allowed) / "
+        "Allowed ranges from the indicator catalog (min_allowed, max_allowed)",
+        "",
+        "| chỉ tiêu / indicator | min | max |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {code} | {_fmt(low)} | {_fmt(high)} |" for code, (low, high) in ranges.items()]
+    return "\n".join(lines)
+
+
 def build_value_suite(catalog: Catalog):
-    """Expectations on values, one range per catalog indicator plus type rules."""
+    """Expectations on values: known code, period and qualifier, whole numbers for counts,
+    and the catalog's range of each indicator (one table, two vectorised expectations)."""
     gx, gxe, column = _gx(), _expectations(), _column()
-    suite = gx.ExpectationSuite(name="observation_values", meta={"version": SUITE_VERSION})
+    ranges = catalog_ranges(catalog)
+    suite = gx.ExpectationSuite(
+        name="observation_values",
+        meta={
+            "version": SUITE_VERSION,
+            "ranges": {code: {"min": low, "max": high} for code, (low, high) in ranges.items()},
+        },
+        notes=_ranges_note(ranges),
+    )
     codes = sorted(indicator.indicator_code for indicator in catalog)
     suite.add_expectation(
         gxe.ExpectColumnValuesToBeInSet(
@@ -129,22 +188,18 @@ def build_value_suite(catalog: Catalog):
             meta={"rule": "whole_number"},
         )
     )
-    for indicator in sorted(catalog, key=lambda i: i.indicator_code):
-        low, high = _range_of(indicator)
-        if low is None and high is None:
-            continue
+    for bound, (column_a, column_b) in (
+        ("min", ("value", "min_allowed")),
+        ("max", ("max_allowed", "value")),
+    ):
         suite.add_expectation(
-            gxe.ExpectColumnValuesToBeBetween(
-                column="value",
-                min_value=low,
-                max_value=high,
-                row_condition=column("indicator_code") == indicator.indicator_code,
-                meta={
-                    "rule": "in_range",
-                    "indicator_code": indicator.indicator_code,
-                    "min": low,
-                    "max": high,
-                },
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=column_a,
+                column_B=column_b,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                description=RANGE_DESCRIPTIONS[bound],
+                meta={"rule": "in_range", "bound": bound},
             )
         )
     return suite
@@ -437,11 +492,98 @@ def _period_as_written(metadata: dict[str, str]) -> str:
     return ""
 
 
-class QualityGate:
-    """A Great Expectations context holding chitieu's suites, built once per run.
+# The columns each suite is given: GE copies and filters the frames it validates, so
+# it never sees the text columns the messages need.
+VALUE_SUITE_COLUMNS = [
+    "row_id",
+    "indicator_code",
+    "period_code",
+    "qualifier",
+    "value",
+    "value_type",
+    "fractional_part",
+    "min_allowed",
+    "max_allowed",
+]
+DOCS_SITE = "run"
 
-    ``docs_dir``: when given, GE Data Docs of this gate's validations are built there
-    (one validation result per suite per run).
+
+@dataclass
+class _Engine:
+    """A GE ephemeral context holding the suites, one pandas asset per suite.
+
+    Built once per process for a catalog and a rules file (see :func:`_engine`): the
+    context, its data source and the suites cost about a second, the GE import more.
+    GE's context is not safe for two validations at once, so ``lock`` serialises them.
+    """
+
+    context: object
+    batches: dict[str, object]
+    suites: dict[str, object]
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+
+_ENGINES: dict[tuple, _Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+_MAX_ENGINES = 4  # a test session builds gates for a few catalogs; a night uses one
+
+
+def _engine_key(catalog: Catalog, rules: list[rulebook.ValidationRule]) -> tuple:
+    """What the suites are generated from: indicator codes, ranges and rules."""
+    codes = tuple(sorted(indicator.indicator_code for indicator in catalog))
+    return codes, tuple(catalog_ranges(catalog).items()), tuple(rules)
+
+
+def _engine(catalog: Catalog, rules: list[rulebook.ValidationRule]) -> _Engine:
+    """This process's engine for ``catalog`` and ``rules``, built on first use."""
+    key = _engine_key(catalog, rules)
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            engine = _new_engine(catalog, rules)
+            while len(_ENGINES) >= _MAX_ENGINES:
+                _ENGINES.pop(next(iter(_ENGINES)))
+            _ENGINES[key] = engine
+        return engine
+
+
+def warm_up(
+    catalog: Catalog | None = None, rules: list[rulebook.ValidationRule] | None = None
+) -> None:
+    """Import GE and build this process's context and suites now, e.g. on a thread while
+    the parse workers run (the GE import is most of a small night's validation).
+
+    Thread-safe; the gates built later reuse what it built. Start it only once any
+    process pool has forked its workers: a fork during an import can hang the child.
+    """
+    _engine(catalog or load_catalog(), rules if rules is not None else rulebook.read_rules())
+
+
+def _new_engine(catalog: Catalog, rules: list[rulebook.ValidationRule]) -> _Engine:
+    """A fresh ephemeral context, progress bars off, with the suites and their assets."""
+    gx = _gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    source = context.data_sources.add_pandas("submissions")
+    batches = {
+        name: source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("night")
+        for name in SUITE_NAMES
+    }
+    suites = {
+        name: context.suites.add(suite) for name, suite in build_suites(catalog, rules).items()
+    }
+    return _Engine(context=context, batches=batches, suites=suites)
+
+
+class QualityGate:
+    """chitieu's Great Expectations gate: the suites in a GE context and the checks.
+
+    The context is built once per process and shared by every gate of the same catalog
+    and rules (so a gate is cheap to create, per run or per chunk). ``docs_dir``: when
+    given, GE Data Docs of this gate's validations are built there (one validation
+    result per suite per run).
     """
 
     def __init__(
@@ -450,37 +592,18 @@ class QualityGate:
         rules: list[rulebook.ValidationRule] | None = None,
         docs_dir: Path | None = None,
     ) -> None:
-        gx = _gx()
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-
         self._catalog = catalog
         self.rules = rules if rules is not None else rulebook.read_rules()
         self._value_types = {i.indicator_code: i.value_type for i in catalog}
-        self._context = gx.get_context(mode="ephemeral")
-        self._context.variables.progress_bars = ProgressBarsConfig(
-            globally=False, metric_calculations=False
-        )
+        self._ranges = catalog_ranges(catalog)
+        self._engine = _engine(catalog, self.rules)
+        self._context = self._engine.context
+        self._batches = self._engine.batches
         self.docs_dir = Path(docs_dir) if docs_dir else None
         if self.docs_dir is not None:
-            self._context.add_data_docs_site(
-                "run",
-                {
-                    "class_name": "SiteBuilder",
-                    "show_how_to_buttons": False,
-                    "store_backend": {
-                        "class_name": "TupleFilesystemStoreBackend",
-                        "base_directory": str(self.docs_dir),
-                    },
-                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                },
-            )
-        source = self._context.data_sources.add_pandas("submissions")
-        self._batches = {
-            name: source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("night")
-            for name in SUITE_NAMES
-        }
-        suites = build_suites(catalog, self.rules)
-        self.suites = {name: self._context.suites.add(suite) for name, suite in suites.items()}
+            with self._engine.lock:
+                self._start_docs_site()
+        self.suites = self._engine.suites
         self.identity_suite = self.suites["submission_identity"]
         self.value_suite = self.suites["observation_values"]
         self.rules_suite = self.suites["validation_rules"]
@@ -500,9 +623,10 @@ class QualityGate:
 
         ``history``: current values of the published warehouse (:func:`published_values`)
         for the outlier checks; the night's own values are always part of it.
-        """
-        import time
 
+        The night's values become one frame, built once; each suite sees the rows still
+        standing (``kept``), and rejected values leave their submissions at the end.
+        """
         report = GateReport()
         self._results = {}
         timer = time.perf_counter()
@@ -519,11 +643,14 @@ class QualityGate:
         lap("submission_identity")
         accepted = [s for s in candidates if not s.is_rejected]
         report.values_checked = sum(len(s.observations) for s in accepted)
-        rejected = self._check_values(accepted)
+        night = self._night_frame(accepted)
+        kept = np.ones(len(night), dtype=bool)
+        rejected = self._check_values(accepted, night, kept)
         lap("observation_values")
-        rejected += self._check_rules(accepted)
+        rejected += self._check_rules(accepted, night, kept)
         lap("validation_rules")
-        self._check_outliers(accepted, history)
+        self._check_outliers(accepted, night, kept, history)
+        _drop_rows(accepted, night, kept)
         lap("value_outliers")
         report.values_rejected = rejected
         for submission in accepted:
@@ -541,60 +668,113 @@ class QualityGate:
         report.issues_by_rule = _issues_by_rule(submissions)
         report.verdict_digest = verdict_digest(submissions)
         if self.docs_dir is not None:
-            report.docs_index = self._build_docs(run_id or "run")
+            report.docs_index = self.render_docs({"night": self._results}, run_id or "run")
             lap("data_docs")
         return report
 
     # -------------------------------------------------------------- GE plumbing
 
     def _failures(self, name: str, frame: pd.DataFrame) -> list[tuple[dict, list[int]]]:
-        """(meta, failing row_ids) for each expectation of suite ``name`` that failed."""
+        """(meta, failing row_ids) for each expectation of suite ``name`` that failed.
+
+        The whole suite runs once with the cheap ``SUMMARY`` format; only an expectation
+        that failed runs again with ``COMPLETE`` to learn its failing ``row_id``s.
+        """
         if frame.empty:
             return []
-        suite = self.suites[name]
-        batch = self._batches[name].get_batch(batch_parameters={"dataframe": frame})
-        summary = batch.validate(suite, result_format="SUMMARY")
-        self._results[name] = summary
-        failures = []
-        for result in summary.results:
-            if result.success:
-                continue
-            if result.exception_info and result.exception_info.get("raised_exception"):
-                raise RuntimeError(
-                    f"Expectation {result.expectation_config.type} could not run: "
-                    f"{result.exception_info.get('exception_message')}"
+        with self._engine.lock:
+            suite = self.suites[name]
+            batch = self._batches[name].get_batch(batch_parameters={"dataframe": frame})
+            summary = batch.validate(suite, result_format="SUMMARY")
+            self._results[name] = summary
+            failures = []
+            for result in summary.results:
+                if result.success:
+                    continue
+                if result.exception_info and result.exception_info.get("raised_exception"):
+                    raise RuntimeError(
+                        f"Expectation {result.expectation_config.type} could not run: "
+                        f"{result.exception_info.get('exception_message')}"
+                    )
+                detail = batch.validate(
+                    result.expectation_config.to_domain_obj(),
+                    result_format={
+                        "result_format": "COMPLETE",
+                        "unexpected_index_column_names": ["row_id"],
+                    },
                 )
-            detail = batch.validate(
-                result.expectation_config.to_domain_obj(),
-                result_format={
-                    "result_format": "COMPLETE",
-                    "unexpected_index_column_names": ["row_id"],
-                },
-            )
-            rows = sorted(
-                int(item["row_id"]) for item in detail.result.get("unexpected_index_list") or []
-            )
-            failures.append((result.expectation_config.meta or {}, rows))
+                rows = sorted(
+                    int(item["row_id"]) for item in detail.result.get("unexpected_index_list") or []
+                )
+                failures.append((result.expectation_config.meta or {}, rows))
         return failures
 
-    def _build_docs(self, run_id: str) -> str | None:
-        """Store this run's validation results and render the Data Docs site."""
+    def _start_docs_site(self) -> None:
+        """Point the context's Data Docs site at this gate's folder, with no results yet.
+
+        The context is shared by the gates of this process: the site is re-pointed and the
+        (in-memory) results store emptied, so a site shows one run's results only.
+        """
+        page_view = {"module_name": __name__, "class_name": "CachedJinjaPageView"}
+        site = {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(self.docs_dir),
+            },
+            "site_index_builder": {
+                "class_name": "DefaultSiteIndexBuilder",
+                "view": {"module_name": __name__, "class_name": "CachedJinjaIndexPageView"},
+            },
+            "site_section_builders": {
+                section: {"view": page_view}
+                for section in ("expectations", "validations", "profiling")
+            },
+        }
+        if DOCS_SITE in self._context.get_site_names():
+            self._context.update_data_docs_site(DOCS_SITE, site)
+        else:
+            self._context.add_data_docs_site(DOCS_SITE, site)
+        store = self._context.validation_results_store
+        for key in store.list_keys():
+            store.remove_key(key)
+
+    def render_docs(
+        self, results_by_batch: dict[str, dict[str, object]], run_id: str
+    ) -> str | None:
+        """Render validation results as this gate's Data Docs site; the index page's path.
+
+        ``results_by_batch``: ``{batch name: {suite name: validation result}}``, e.g.
+        ``{"night": …}`` for one machine, ``{"part-000": …, …}`` for parts validated
+        elsewhere.
+        """
+        if self.docs_dir is None:
+            raise ValueError("this gate has no docs_dir")
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier,
             ValidationResultIdentifier,
         )
 
-        for name, result in self._results.items():
-            key = ValidationResultIdentifier(
-                expectation_suite_identifier=ExpectationSuiteIdentifier(name=name),
-                run_id=RunIdentifier(run_name=run_id),
-                batch_identifier="night",
-            )
-            self._context.validation_results_store.set(key, result)
-        self._context.build_data_docs(site_names=["run"])
+        with self._engine.lock:
+            self._start_docs_site()
+            store = self._context.validation_results_store
+            for batch_name, results in results_by_batch.items():
+                for name, result in results.items():
+                    key = ValidationResultIdentifier(
+                        expectation_suite_identifier=ExpectationSuiteIdentifier(name=name),
+                        run_id=RunIdentifier(run_name=run_id),
+                        batch_identifier=batch_name,
+                    )
+                    store.set(key, result)
+            self._context.build_data_docs(site_names=[DOCS_SITE])
         index = self.docs_dir / "index.html"
         return str(index) if index.exists() else None
+
+    def _build_docs(self, run_id: str) -> str | None:
+        """Store this run's validation results and render the Data Docs site."""
+        return self.render_docs({"night": self._results}, run_id)
 
     # -------------------------------------------------------------- identity
 
@@ -625,54 +805,58 @@ class QualityGate:
                     )
                 submission.reject(Issue("error", rule, vi, en))
 
-    # -------------------------------------------------------------- values
+    # -------------------------------------------------------------- the night's values
 
-    def _value_frame(self, submissions: list[Submission]) -> pd.DataFrame:
-        records = [
-            (
-                index,
-                obs.indicator_code,
-                obs.period_code,
-                obs.value,
-                obs.qualifier,
-                obs.original_text,
-                obs.source_cell,
-                obs.is_estimate,
-            )
-            for index, submission in enumerate(submissions)
-            for obs in submission.observations
-        ]
-        frame = pd.DataFrame(
-            records,
-            columns=[
-                "submission_index",
-                "indicator_code",
-                "period_code",
-                "value",
-                "qualifier",
-                "original_text",
-                "source_cell",
-                "is_estimate",
-            ],
+    def _night_frame(self, submissions: list[Submission]) -> pd.DataFrame:
+        """One row per value of the night, in submission then observation order.
+
+        ``row_id`` is the row's position, the same for every suite. Built column by column
+        from the observations (one pass each), with each value's type and catalog bounds.
+        """
+        observations = [obs for submission in submissions for obs in submission.observations]
+        counts = [len(submission.observations) for submission in submissions]
+        values = np.array([obs.value for obs in observations], dtype=float)
+        codes = pd.Series([obs.indicator_code for obs in observations], dtype=object)
+        lows = {code: low for code, (low, _) in self._ranges.items() if low is not None}
+        highs = {code: high for code, (_, high) in self._ranges.items() if high is not None}
+        return pd.DataFrame(
+            {
+                "row_id": np.arange(len(observations)),
+                "submission_index": np.repeat(np.arange(len(submissions)), counts),
+                "indicator_code": codes,
+                "period_code": pd.Series([o.period_code for o in observations], dtype=object),
+                "value": values,
+                "qualifier": pd.Series([o.qualifier for o in observations], dtype=object),
+                "original_text": pd.Series([o.original_text for o in observations], dtype=object),
+                "source_cell": pd.Series([o.source_cell for o in observations], dtype=object),
+                "is_estimate": np.array([o.is_estimate for o in observations], dtype=bool),
+                "value_type": codes.map(self._value_types),
+                "fractional_part": values % 1,
+                "min_allowed": codes.map(lows).astype(float),
+                "max_allowed": codes.map(highs).astype(float),
+            }
         )
-        frame["value"] = frame["value"].astype(float)
-        frame.insert(0, "row_id", range(len(frame)))
-        frame["value_type"] = frame["indicator_code"].map(self._value_types)
-        frame["fractional_part"] = frame["value"] % 1
-        return frame
 
-    def _check_values(self, submissions: list[Submission]) -> int:
-        frame = self._value_frame(submissions)
+    def _check_values(
+        self, submissions: list[Submission], night: pd.DataFrame, kept: np.ndarray
+    ) -> int:
+        """The value suite on every value; a failing value is rejected (``kept`` False)."""
         failing: dict[int, list[dict]] = {}
-        for meta, rows in self._failures("observation_values", frame):
+        for meta, rows in self._failures("observation_values", night[VALUE_SUITE_COLUMNS]):
             for row_id in rows:
-                failing.setdefault(row_id, []).append(meta)
+                metas = failing.setdefault(row_id, [])
+                if meta.get("rule") == "in_range":
+                    if any(m.get("rule") == "in_range" for m in metas):
+                        continue  # below the minimum or above the maximum: one message
+                    low, high = self._ranges[night.at[row_id, "indicator_code"]]
+                    meta = {"rule": "in_range", "min": low, "max": high}
+                metas.append(meta)
         if not failing:
             return 0
-        for row_id in sorted(failing):
-            row = frame.iloc[row_id]
+        rows = sorted(failing)
+        for row in night.iloc[rows].itertuples(index=False):
             submission = submissions[int(row.submission_index)]
-            for meta in failing[row_id]:
+            for meta in failing[int(row.row_id)]:
                 vi, en = _message(meta, row)
                 submission.issues.append(
                     Issue(
@@ -685,8 +869,8 @@ class QualityGate:
                         source_cell=row.source_cell,
                     )
                 )
-        _drop_rows(submissions, frame, set(failing))
-        return len(failing)
+        kept[rows] = False
+        return len(rows)
 
     # -------------------------------------------------------------- rules
 
@@ -710,8 +894,11 @@ class QualityGate:
         wide.insert(0, "row_id", range(len(wide)))
         return wide, cells.reset_index(drop=True)
 
-    def _check_rules(self, submissions: list[Submission]) -> int:
-        values = self._value_frame(submissions)
+    def _check_rules(
+        self, submissions: list[Submission], night: pd.DataFrame, kept: np.ndarray
+    ) -> int:
+        """The rules suite on the values still standing; an ``error`` rejects its left side."""
+        values = night[kept]
         if values.empty or not self.rules:
             return 0
         wide, cells = self._rule_frame(values)
@@ -755,8 +942,8 @@ class QualityGate:
         keys = pd.MultiIndex.from_frame(
             values[["submission_index", "period_code", "indicator_code"]]
         )
-        rejected_rows = set(values.row_id[keys.isin(list(to_reject))].tolist())
-        _drop_rows(submissions, values, rejected_rows)
+        rejected_rows = values["row_id"].to_numpy()[keys.isin(list(to_reject))]
+        kept[rejected_rows] = False
         return len(rejected_rows)
 
     # -------------------------------------------------------------- outliers
@@ -774,30 +961,36 @@ class QualityGate:
             )
         return unit_keys.map(self._peer_groups)
 
-    def _check_outliers(self, submissions: list[Submission], history: pd.DataFrame | None):
-        live = [s for s in submissions if not s.is_rejected]
-        values = self._value_frame(live)
+    def _check_outliers(
+        self,
+        submissions: list[Submission],
+        night: pd.DataFrame,
+        kept: np.ndarray,
+        history: pd.DataFrame | None,
+    ) -> None:
+        """Each value still standing against its unit's history and its peers; warnings."""
+        live = np.array([not s.is_rejected for s in submissions], dtype=bool)
+        values = night[kept & live[night["submission_index"].to_numpy()]]
         if values.empty:
             return
-        values["unit_key"] = values["submission_index"].map(
-            dict(enumerate(s.unit_key for s in live))
+        # Per-submission facts, spread over the values by position (no per-row Python).
+        position = values["submission_index"].to_numpy()
+        unit_keys = np.array([s.unit_key for s in submissions], dtype=object)
+        values = values.assign(unit_key=unit_keys[position])
+        report_dates = pd.Series(
+            [pd.Timestamp(s.report_date) if s.report_date else pd.NaT for s in submissions],
+            dtype="datetime64[ns]",
         )
-        night = values.assign(
-            report_date=values["submission_index"].map(
-                dict(
-                    enumerate(
-                        pd.Timestamp(s.report_date) if s.report_date else pd.NaT for s in live
-                    )
-                )
-            ),
-            received_at=values["submission_index"].map(
-                dict(enumerate(pd.Timestamp(s.file.received_at) for s in live))
-            ),
-            submission_id=values["submission_index"].map(
-                dict(enumerate(s.submission_id for s in live))
-            ),
+        received = pd.Series(
+            [pd.Timestamp(s.file.received_at) for s in submissions], dtype="datetime64[ns]"
+        )
+        submission_ids = np.array([s.submission_id for s in submissions], dtype=object)
+        tonight = values.assign(
+            report_date=report_dates.to_numpy()[position],
+            received_at=received.to_numpy()[position],
+            submission_id=submission_ids[position],
         )[HISTORY_COLUMNS]
-        frames = [night]
+        frames = [tonight]
         if history is not None and not history.empty:
             published = history[HISTORY_COLUMNS].copy()
             published["report_date"] = pd.to_datetime(published["report_date"])
@@ -831,11 +1024,12 @@ class QualityGate:
         )
         scored = scored.sort_values("row_id").reset_index(drop=True)
         checked = scored[["row_id", "history_z", "peer_z"]]
+        by_row_id = pd.Series(scored.index, index=scored["row_id"])
         for meta, rows in self._failures("value_outliers", checked):
             # itertuples over the failing rows only: a Series per row costs ~0.5 ms
-            for row in scored.iloc[rows].itertuples(index=False):
+            for row in scored.iloc[by_row_id[rows].to_numpy()].itertuples(index=False):
                 vi, en = _outlier_message(meta["rule"], row)
-                live[int(row.submission_index)].issues.append(
+                submissions[int(row.submission_index)].issues.append(
                     Issue(
                         "warning",
                         meta["rule"],
@@ -848,20 +1042,67 @@ class QualityGate:
                 )
 
 
+# ------------------------------------------------------------------ Data Docs views
+
+# GE renders each Data Docs page section with a fresh jinja2 environment, which compiles
+# its ~50 templates again on every build: about 60 % of the build. These views are GE's
+# own, with jinja2's file bytecode cache (a private per-user folder in the temp
+# directory, keyed by each template's source): each night after the first loads them
+# compiled. The classes are made when GE's site builder asks this module for them, so
+# importing flows.validate still does not import GE.
+_CACHED_VIEWS = {
+    "CachedJinjaPageView": "DefaultJinjaPageView",
+    "CachedJinjaIndexPageView": "DefaultJinjaIndexPageView",
+}
+_TEMPLATE_CACHE: list = []  # the one jinja2 bytecode cache of this process, once made
+
+
+def _template_cache():
+    if not _TEMPLATE_CACHE:
+        import jinja2
+
+        _TEMPLATE_CACHE.append(jinja2.FileSystemBytecodeCache())
+    return _TEMPLATE_CACHE[0]
+
+
+def __getattr__(name: str):
+    """GE's page views with compiled templates cached (see ``_CACHED_VIEWS``)."""
+    if name not in _CACHED_VIEWS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from great_expectations.render import view as ge_views
+
+    base = getattr(ge_views, _CACHED_VIEWS[name])
+
+    def __init__(self, *args, **kwargs) -> None:
+        base.__init__(self, *args, **kwargs)
+        self.env.bytecode_cache = _template_cache()
+
+    view_class = type(name, (base,), {"__init__": __init__, "__module__": __name__})
+    globals()[name] = view_class
+    return view_class
+
+
 def _rule_columns(wide: pd.DataFrame) -> list[str]:
     return ["row_id", *(c for c in wide.columns if str(c).startswith("check_"))]
 
 
-def _drop_rows(submissions: list[Submission], frame: pd.DataFrame, rejected: set[int]) -> None:
-    """Remove the observations whose value-frame rows are in ``rejected``."""
-    if not rejected:
+def _drop_rows(submissions: list[Submission], night: pd.DataFrame, kept: np.ndarray) -> None:
+    """Remove from their submissions the observations whose night rows are not ``kept``.
+
+    Only the submissions that lost a value are rebuilt; a submission's rows are
+    contiguous and in observation order, so a row's observation is its offset.
+    """
+    if kept.all():
         return
-    for index, submission in enumerate(submissions):
-        rows = frame.row_id[frame.submission_index == index]
+    position = night["submission_index"].to_numpy()
+    counts = np.bincount(position, minlength=len(submissions))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    for index in np.unique(position[~kept]):
+        start = starts[index]
+        keep = kept[start : start + counts[index]]
+        submission = submissions[index]
         submission.observations = [
-            obs
-            for obs, row_id in zip(submission.observations, rows, strict=True)
-            if row_id not in rejected
+            obs for obs, stays in zip(submission.observations, keep, strict=True) if stays
         ]
 
 

@@ -12,7 +12,7 @@ from flows.demo import generate_demo
 from flows.reference import load_reference
 from flows.submission import LandedFile, file_sha256, read_submissions
 from flows.units import UnitResolver
-from flows.validate import QualityGate
+from flows.validate import QualityGate, warm_up
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +46,18 @@ def _replace_value(submission, indicator_code, period_code, value):
 
 
 def test_suite_has_a_range_for_every_bounded_catalog_indicator(gate):
+    """One table of ranges in the suite, checked by two vectorised pair expectations."""
     catalog = load_catalog()
     suite = gate.value_suite
-    ranged = {e.meta["indicator_code"] for e in suite.expectations if e.meta["rule"] == "in_range"}
+    ranged = set(suite.meta["ranges"])
     bounded = {i.indicator_code for i in catalog if i.min_value is not None}
     assert ranged == bounded and len(ranged) == 35
+    checks = [e for e in suite.expectations if e.meta["rule"] == "in_range"]
+    assert sorted((e.column_A, e.column_B) for e in checks) == [
+        ("max_allowed", "value"),
+        ("value", "min_allowed"),
+    ]
+    assert all(e.or_equal and e.description for e in checks)
 
 
 def test_clean_submission_passes(gate, demo_dir):
@@ -90,3 +97,29 @@ def test_unknown_period_rejects_the_submission(gate, demo_dir):
     gate.check([submission])
     assert submission.is_rejected and submission.rejection.rule == "period_known"
     assert "Kỳ báo cáo" in submission.rejection.message_vi
+
+
+def test_value_below_its_minimum_and_fractional_gets_both_verdicts(gate, demo_dir):
+    submission = _submission(demo_dir, "nam-2024/pho-hoa.xlsx")
+    cell = _replace_value(submission, "XD.KET_NAP_DV", "2024", -2.5)
+    report = gate.check([submission])
+    assert report.values_rejected == 1
+    assert [(i.rule, i.source_cell) for i in submission.issues] == [
+        ("whole_number", cell),
+        ("in_range", cell),
+    ]
+    assert "khoảng cho phép 0–" in submission.issues[1].message_vi
+
+
+def test_gates_share_one_context_and_docs_show_only_their_run(gate, demo_dir, tmp_path):
+    """The GE context is built once per process; each gate's Data Docs hold its run only."""
+    warm_up()  # what the pipeline may run on a thread while files are parsed
+    first = QualityGate(load_catalog(), docs_dir=tmp_path / "first")
+    second = QualityGate(load_catalog(), docs_dir=tmp_path / "second")
+    assert first._context is second._context is gate._context
+    first.check([_submission(demo_dir, "nam-2024/pho-hoa.xlsx")], run_id="run-one")
+    report = second.check([_submission(demo_dir, "nam-2024/pho-van.xlsx")], run_id="run-two")
+    assert report.docs_index and (tmp_path / "first" / "index.html").exists()
+    pages = [p.as_posix() for p in (tmp_path / "second" / "validations").rglob("*.html")]
+    assert pages and all("run-two" in page for page in pages)
+    assert len(pages) == 4  # one validation result per suite
