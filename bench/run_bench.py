@@ -16,7 +16,14 @@ For each size N (the first N submissions of the benchmark order, see generate.py
    in a subprocess, on a fresh warehouse: wall time, its stage times, and the peak
    memory of its process tree (PSS summed over the processes, sampled from /proc);
 5. **incremental night**: one file is replaced by the ward's correction and the command
-   line runs again on the same warehouse.
+   line runs again on the same warehouse, with Prefect's temporary server (what a bare
+   ``chitieu run`` pays);
+6. **incremental night, running server** (unless ``--no-running-server``): another
+   ward's correction, the command line run against a Prefect server started once
+   beforehand (``prefect server start``, ``PREFECT_API_URL`` set), as ``chitieu serve``
+   or an operator's own server runs the deployed nights. The server's own start-up time
+   is recorded too (``prefect_server_startup_seconds``); its memory is not in the
+   run's process tree.
 
 Ratios are baseline read time / parse time and baseline read time / whole nightly run;
 absolute times are recorded too. Nothing here asserts a time: it measures and reports.
@@ -31,11 +38,16 @@ import platform
 import random
 import resource
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import urllib.request
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -196,15 +208,86 @@ def _pipeline_command() -> tuple[list[str], str]:
     return [str(Path(sys.executable).parent / "chitieu")], "read_all (flows.parallel)"
 
 
-def run_pipeline(command: list[str], raw_dir: Path, warehouse: Path) -> dict:
-    """One ``chitieu run --json`` in a subprocess: wall time, summary, peak memory."""
-    env = {
-        **os.environ,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "GX_ANALYTICS_ENABLED": "false",
-    }
+QUIET_ENV = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    # Prefect gives its temporary server 20 s to start; on a busy 2-core machine it can
+    # need more, and the run then fails before doing anything.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class RunningServer:
+    """A Prefect server started by the benchmark: its API URL and how long it took to start."""
+
+    api_url: str
+    startup_seconds: float
+
+
+@contextmanager
+def running_prefect_server(timeout: float = 300.0) -> Iterator[RunningServer]:
+    """``prefect server start`` in a subprocess, its database in a temporary PREFECT_HOME.
+
+    Yields once ``/api/health`` answers; stops the server (and only it) on exit.
+    """
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-prefect-") as home:
+        env = {**os.environ, **QUIET_ENV, "PREFECT_HOME": home}
+        env.pop("PREFECT_API_URL", None)
+        prefect = str(Path(sys.executable).parent / "prefect")
+        started = time.perf_counter()
+        server = subprocess.Popen(
+            [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+        api_url = f"http://127.0.0.1:{port}/api"
+        try:
+            while True:
+                if server.poll() is not None:
+                    raise RuntimeError(f"prefect server exited {server.returncode}")
+                try:
+                    with urllib.request.urlopen(api_url + "/health", timeout=2) as answer:
+                        if answer.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.perf_counter() - started > timeout:
+                    raise RuntimeError(f"prefect server not healthy after {timeout:.0f} s")
+                time.sleep(0.25)
+            yield RunningServer(api_url, round(time.perf_counter() - started, 2))
+        finally:
+            server.terminate()
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(30)
+
+
+def run_pipeline(
+    command: list[str], raw_dir: Path, warehouse: Path, api_url: str | None = None
+) -> dict:
+    """One ``chitieu run --json`` in a subprocess: wall time, summary, peak memory.
+
+    Without ``api_url`` the CLI starts Prefect's temporary server itself (and it is in
+    the measured process tree); with it, the CLI talks to that running server.
+    """
+    env = {**os.environ, **QUIET_ENV}
+    env.pop("PREFECT_API_URL", None)
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
     args = [*command, "run", "--raw-dir", str(raw_dir), "--warehouse", str(warehouse), "--json"]
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -223,6 +306,7 @@ def run_pipeline(command: list[str], raw_dir: Path, warehouse: Path) -> dict:
         "stages_total_seconds": round(sum(stages.values()), 2),
         # Imports, the temporary Prefect server, the lock: everything outside the stages.
         "outside_stages_seconds": round(wall - sum(stages.values()), 2),
+        "prefect_server": "running" if api_url else "temporary",
         "outcome": summary["outcome"],
         "files_seen": summary["files_seen"],
         "submissions_read": summary["submissions_read"],
@@ -247,6 +331,7 @@ class Options:
     chunk_size: int
     baseline_sample: int | None
     pipeline: str
+    running_server: bool = True
 
 
 def bench_size(n: int, options: Options, pool: Path) -> dict:
@@ -275,6 +360,19 @@ def bench_size(n: int, options: Options, pool: Path) -> dict:
         revised = generate.revise_submission(jobs[n // 2], raw, options.seed)
         print(f"[n={n}] incremental night ({revised.relative_to(raw)} corrected) …", flush=True)
         result["incremental"] = run_pipeline(command, raw, warehouse)
+        if options.running_server:
+            print(f"[n={n}] starting a Prefect server for the next night …", flush=True)
+            with running_prefect_server() as server:
+                result["prefect_server_startup_seconds"] = server.startup_seconds
+                revised = generate.revise_submission(jobs[n // 2 + 1], raw, options.seed)
+                print(
+                    f"[n={n}] incremental night, running server "
+                    f"({revised.relative_to(raw)} corrected) …",
+                    flush=True,
+                )
+                result["incremental_running_server"] = run_pipeline(
+                    command, raw, warehouse, api_url=server.api_url
+                )
     result["ratios"] = _ratios(result)
     return result
 
@@ -320,8 +418,9 @@ def table(results: list[dict]) -> str:
     """The figures as a Markdown table (absolute times, then ratios)."""
     lines = [
         "| N | baseline read s (ms/file) | parse s (ms/file) | parse ×baseline "
-        "| nightly run s (stages s) | baseline / run | incremental night s | peak PSS GiB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| nightly run s (stages s) | baseline / run | incremental night s "
+        "| incremental, running server s | peak PSS GiB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         base, parse = r["baseline"], r["parse"]
@@ -335,9 +434,10 @@ def table(results: list[dict]) -> str:
                 f"| {night['wall_seconds']:.1f} ({night['stages_total_seconds']:.1f}) "
                 f"| {r['ratios']['baseline_over_run_wall']:.2f} "
                 f"| {inc['wall_seconds']:.1f} ({inc['stages_total_seconds']:.1f} in stages) "
+                f"| {_running_server_cell(r)} "
                 f"| {_gib(max(night['peak_pss_bytes'], inc['peak_pss_bytes']))} |"
                 if night
-                else "| – | – | – | – |"
+                else "| – | – | – | – | – |"
             )
         )
     if any(r["baseline"]["extrapolated"] for r in results):
@@ -346,15 +446,25 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _running_server_cell(result: dict) -> str:
+    run = result.get("incremental_running_server")
+    if not run:
+        return "–"
+    return (
+        f"{run['wall_seconds']:.1f} ({run['stages_total_seconds']:.1f} in stages; "
+        f"server start {result['prefect_server_startup_seconds']:.1f} s, paid once)"
+    )
+
+
 def stage_table(results: list[dict]) -> str:
     """Stage times of the first and the incremental night, per size."""
-    stages = ["receive", "parse", "validate", "stage", "dbt_build", "publish"]
+    stages = ["receive", "parse", "validate", "stage", "feedback", "dbt_build", "publish"]
     lines = [
         "| N | night | " + " | ".join(stages) + " | outside stages |",
         "|---:|---|" + "---:|" * (len(stages) + 1),
     ]
     for r in results:
-        for label in ("night", "incremental"):
+        for label in ("night", "incremental", "incremental_running_server"):
             if label not in r:
                 continue
             run = r[label]
@@ -389,6 +499,11 @@ def main(argv: list[str] | None = None) -> int:
         default="cli",
         help="cli: run the real chitieu CLI; skip: no pipeline runs",
     )
+    parser.add_argument(
+        "--no-running-server",
+        action="store_true",
+        help="skip the incremental night against a Prefect server started beforehand",
+    )
     args = parser.parse_args(argv)
     options = Options(
         data_dir=args.data_dir.resolve(),
@@ -398,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
         chunk_size=args.chunk_size,
         baseline_sample=args.baseline_sample,
         pipeline=args.pipeline,
+        running_server=not args.no_running_server,
     )
     pool = options.data_dir / f"pool-s{options.seed}-y{options.year}"
     print(f"generating up to {max(args.sizes)} submissions into {pool} …", flush=True)

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
@@ -20,6 +21,8 @@ import duckdb
 from flows.settings import DBT_PROJECT_DIR
 
 _BUILD_INPUTS = ("models", "macros", "seeds", "dbt_project.yml", "profiles.yml")
+# The tools whose upgrade can change what the same project builds, or a test's verdict.
+_BUILD_TOOLS = ("dbt-core", "dbt-duckdb", "duckdb")
 
 
 def build_path(published: Path) -> Path:
@@ -55,33 +58,62 @@ def published_state(published: Path) -> PublishedState:
         return PublishedState()
     con = duckdb.connect(str(published), read_only=True)
     try:
-        tables = {
-            row[0]
-            for row in con.execute(
-                "select table_schema || '.' || table_name from information_schema.tables"
-            ).fetchall()
-        }
-        if "raw.submissions" not in tables:
+        if not _has_table(con, "raw.submissions"):
             return PublishedState()
         staged = frozenset(
             row[0]
             for row in con.execute("select distinct file_sha256 from raw.submissions").fetchall()
         )
-        last = con.execute(
-            "select summary_json from raw.runs order by finished_at desc limit 1"
-        ).fetchone()
+        fingerprint = _last_build_fingerprint(con)
     finally:
         con.close()
-    fingerprint = json.loads(last[0]).get("build_fingerprint") if last else None
     return PublishedState(staged, fingerprint)
 
 
-def build_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
-    """A hash of everything dbt builds from (models, macros, seeds, config).
+def last_build_fingerprint(database: Path) -> str | None:
+    """The build fingerprint of the last run recorded in ``database`` (read-only), if any.
 
-    When no file arrived and this has not changed, a night has nothing to rebuild.
+    A run is recorded only once its ``dbt build`` has passed, so this names a project
+    (and tool versions) whose models and tests all passed in this warehouse's history.
+    """
+    if not database.exists():
+        return None
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return _last_build_fingerprint(con)
+    finally:
+        con.close()
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    tables = {
+        row[0]
+        for row in con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+        ).fetchall()
+    }
+    return name in tables
+
+
+def _last_build_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    if not _has_table(con, "raw.runs"):
+        return None
+    last = con.execute(
+        "select summary_json from raw.runs order by finished_at desc limit 1"
+    ).fetchone()
+    return json.loads(last[0]).get("build_fingerprint") if last else None
+
+
+def build_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """A hash of everything dbt builds from (models, macros, seeds, config, tool versions).
+
+    When no file arrived and this has not changed, a night has nothing to rebuild; while
+    it has not changed, dbt's unit tests (fixed fixtures, no warehouse data) cannot give
+    another verdict than on the night it last changed.
     """
     digest = hashlib.sha256()
+    for tool in _BUILD_TOOLS:
+        digest.update(f"{tool}=={version(tool)}\n".encode())
     for name in _BUILD_INPUTS:
         root = project_dir / name
         paths = sorted(root.rglob("*")) if root.is_dir() else [root]

@@ -1,0 +1,115 @@
+"""Receiving the landing folder: unchanged files are not read again, changed ones always are."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from flows import archive
+from flows.archive import read_manifest, receive_landing_folder
+
+
+def _manifest_lines(archive_root: Path) -> list[dict]:
+    text = (archive_root / archive.MANIFEST).read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def _by_name(received) -> dict[str, str]:
+    return {f.relative_path: f.sha256 for f in received}
+
+
+@pytest.fixture
+def settled_at_once(monkeypatch):
+    """Files written by the test a moment ago count as settled (no 2 s wait in tests)."""
+    monkeypatch.setattr(archive, "SETTLED_NANOSECONDS", -(10**12))
+
+
+def _land(raw: Path, name: str, content: bytes) -> Path:
+    path = raw / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+def test_an_unchanged_file_is_not_archived_again(tmp_path, settled_at_once):
+    raw, root = tmp_path / "raw", tmp_path / "archive"
+    _land(raw, "a.xlsx", b"first ward")
+    _land(raw, "sub/b.csv", b"second ward")
+    first = receive_landing_folder(raw, root)
+    assert len(_manifest_lines(root)) == 2
+    assert all(line["stat"] for line in _manifest_lines(root))
+
+    second = receive_landing_folder(raw, root)
+    assert second == first  # same contents, same names, same arrival times
+    assert len(_manifest_lines(root)) == 2  # nothing read, nothing appended
+
+
+def test_a_file_changed_in_place_is_hashed_again_even_with_its_old_mtime(tmp_path, settled_at_once):
+    raw, root = tmp_path / "raw", tmp_path / "archive"
+    path = _land(raw, "a.xlsx", b"value 10")
+    before = path.stat()
+    (first,) = receive_landing_folder(raw, root)
+    # The settling margin is off in this test: step past the file clock's tick ourselves.
+    time.sleep(0.05)
+    # Same size, same inode, mtime put back: only ctime tells, and it is enough.
+    with path.open("r+b") as handle:
+        handle.write(b"value 99")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_mtime_ns == before.st_mtime_ns
+    (second,) = receive_landing_folder(raw, root)
+    assert second.sha256 != first.sha256
+    assert second.archived_path.read_bytes() == b"value 99"
+
+
+def test_a_file_replaced_under_the_same_name_is_hashed_again(tmp_path, settled_at_once):
+    raw, root = tmp_path / "raw", tmp_path / "archive"
+    _land(raw, "a.xlsx", b"old bytes")
+    receive_landing_folder(raw, root)
+    replacement = _land(tmp_path / "elsewhere", "a.xlsx", b"new bytes")
+    os.replace(replacement, raw / "a.xlsx")
+    (received,) = receive_landing_folder(raw, root)
+    assert received.archived_path.read_bytes() == b"new bytes"
+    assert sorted(f.sha256 for f in read_manifest(root)) == sorted(
+        [received.sha256, archive.hashlib.sha256(b"old bytes").hexdigest()]
+    )
+
+
+def test_a_missing_archived_copy_is_archived_again(tmp_path, settled_at_once):
+    raw, root = tmp_path / "raw", tmp_path / "archive"
+    _land(raw, "a.xlsx", b"bytes")
+    (first,) = receive_landing_folder(raw, root)
+    first.archived_path.chmod(0o644)
+    first.archived_path.unlink()
+    (second,) = receive_landing_folder(raw, root)
+    assert second.archived_path.read_bytes() == b"bytes"
+
+
+def test_a_file_changed_just_before_it_was_copied_is_not_trusted(tmp_path):
+    """Written a moment ago: it may still change within the clock tick, so no fingerprint."""
+    raw, root = tmp_path / "raw", tmp_path / "archive"
+    _land(raw, "a.xlsx", b"still being saved")
+    receive_landing_folder(raw, root)
+    assert "stat" not in _manifest_lines(root)[0]
+    receive_landing_folder(raw, root)  # hashed again, and recorded again
+    assert len(_manifest_lines(root)) == 2
+    assert _by_name(read_manifest(root)) == {
+        "a.xlsx": archive.hashlib.sha256(b"still being saved").hexdigest()
+    }
+
+
+def test_manifest_lines_without_a_fingerprint_still_read(tmp_path, settled_at_once):
+    """Manifests written before fingerprints existed: files are hashed once more, then not."""
+    raw, root = tmp_path / "raw", tmp_path / "archive"
+    _land(raw, "a.xlsx", b"bytes")
+    receive_landing_folder(raw, root)
+    lines = _manifest_lines(root)
+    del lines[0]["stat"]
+    (root / archive.MANIFEST).write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
+    receive_landing_folder(raw, root)
+    receive_landing_folder(raw, root)
+    assert len(_manifest_lines(root)) == 2
+    assert [f.relative_path for f in read_manifest(root)] == ["a.xlsx"]
