@@ -58,6 +58,9 @@ def quiet_third_party_defaults() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    # Prefect gives its temporary server 20 s to start; a busy 2-core machine can need more,
+    # and a night should not fail for it.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def archive_dir(warehouse: Path) -> Path:
