@@ -26,13 +26,12 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import settings
+from flows import distributed, settings
 from flows.archive import (
     ArchivedFile,
-    archive_file,
     clear_incoming,
-    landed_files,
     read_manifest,
+    receive_landing_folder,
 )
 from flows.catalog import load_catalog
 from flows.feedback import write_run_feedback
@@ -48,9 +47,9 @@ from flows.publish import (
 )
 from flows.reference import write_reference_tables
 from flows.runlock import run_lock
-from flows.submission import LandedFile, Submission
+from flows.submission import FileReading, LandedFile, Submission
 from flows.transform import run_dbt_build
-from flows.validate import QualityGate, published_values
+from flows.validate import GateReport, QualityGate, published_values
 
 
 def retry_on_io_error(task, task_run, state) -> bool:
@@ -101,6 +100,7 @@ class RunSummary:
     quality_docs: str | None = None  # GE Data Docs index.html of this run
     feedback_index: str | None = None  # the clerks' feedback pages of this run
     seconds_by_suite: dict[str, float] = field(default_factory=dict)
+    dask_address: str | None = None  # the cluster that parsed and validated, or None: here
 
     def status_line(self) -> str:
         """One line for the operator."""
@@ -131,6 +131,8 @@ class RunSummary:
             lines.append(f"  rejected {rejection['file']}{sheet}: {rejection['reason']}")
         stages = ", ".join(f"{name} {secs:.2f}s" for name, secs in self.seconds_by_stage.items())
         lines.append(f"  time per stage: {stages}")
+        if self.dask_address:
+            lines.append(f"  parsed and validated on the Dask cluster {self.dask_address}")
         if self.quality_docs:
             lines.append(f"  data quality report: {self.quality_docs}")
         if self.feedback_index:
@@ -152,20 +154,17 @@ def _timed(summary: RunSummary, stage: str) -> Iterator[None]:
 
 @io_task
 def receive_files(raw_dir: Path, archive_root: Path) -> list[LandedFile]:
-    """Copy every file of the landing folder into the archive; parse only archived bytes.
+    """Copy every new or changed landing file into the archive; parse only archived bytes.
 
     The archived copy is hashed while it is written, so what is parsed is exactly what
-    was hashed, even if a clerk overwrites the landing file meanwhile.
+    was hashed, even if a clerk overwrites the landing file meanwhile. A file archived
+    on an earlier night and untouched since (same ``stat`` fingerprint) is not read again:
+    see :func:`flows.archive.receive_landing_folder`.
     """
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"Landing folder {raw_dir} does not exist")
     clear_incoming(archive_root)
-    received = []
-    for path in landed_files(raw_dir):
-        arrived = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
-        archived = archive_file(path, path.relative_to(raw_dir).as_posix(), arrived, archive_root)
-        received.append(_landed(archived))
-    return received
+    return [_landed(archived) for archived in receive_landing_folder(raw_dir, archive_root)]
 
 
 def _landed(archived: ArchivedFile) -> LandedFile:
@@ -191,14 +190,40 @@ def parse_files(files: list[LandedFile], summary: RunSummary) -> list[Submission
     The process pool lives inside this one task: Prefect's per-task overhead (and its
     process runner's temporary servers) would cost more than parsing a file.
     """
+    return _count_readings(read_all(files), summary)
+
+
+def _count_readings(readings: list[FileReading], summary: RunSummary) -> list[Submission]:
+    """The night's submissions, counting skipped sheets and unmapped rows on the way."""
     submissions: list[Submission] = []
-    for reading in read_all(files):
+    for reading in readings:
         summary.hidden_sheets_skipped += len(reading.hidden_sheets)
         summary.sheets_without_table += len(reading.sheets_without_table)
         submissions.extend(reading.submissions)
     summary.submissions_read = len(submissions)
     summary.unmapped_rows = sum(len(s.unmapped_rows) for s in submissions)
     return submissions
+
+
+def parse_on_cluster(
+    runner, files: list[LandedFile], summary: RunSummary, chunk_size: int
+) -> list[Submission]:
+    """Parse on the Dask cluster, one Prefect task per chunk of ``chunk_size`` files."""
+    readings = distributed.read_on_cluster(
+        runner, files, chunk_size, summary.build_fingerprint or ""
+    )
+    return _count_readings(readings, summary)
+
+
+def _history(summary: RunSummary, warehouse: Path):
+    """The published values outliers are judged against; none on a full rebuild."""
+    # A full rebuild judges every archived file on its own, as on the night it came.
+    return None if summary.full else published_values(warehouse)
+
+
+def _docs_dir(summary: RunSummary, warehouse: Path) -> Path:
+    """Where this run's GE Data Docs go."""
+    return settings.quality_dir(warehouse) / "docs" / summary.run_id
 
 
 @cpu_task
@@ -211,11 +236,33 @@ def validate_submissions(
     unit's history and its peers; Data Docs of the run go to
     ``<quality_dir>/docs/<run_id>/``.
     """
-    # A full rebuild judges every archived file on its own, as on the night it came.
-    history = None if summary.full else published_values(warehouse)
-    docs_dir = settings.quality_dir(warehouse) / "docs" / summary.run_id
-    gate = QualityGate(load_catalog(), docs_dir=docs_dir)
-    report = gate.check(submissions, history=history, run_id=summary.run_id)
+    gate = QualityGate(load_catalog(), docs_dir=_docs_dir(summary, warehouse))
+    report = gate.check(submissions, history=_history(summary, warehouse), run_id=summary.run_id)
+    _record_gate(summary, report)
+
+
+def validate_on_cluster(
+    runner, submissions: list[Submission], summary: RunSummary, warehouse: Path
+) -> list[Submission]:
+    """Run the gate on the Dask cluster, in parts holding whole peer groups.
+
+    The workers send the submissions back with their verdicts: the returned list
+    replaces the one given. Data Docs of the run are rendered here, beside the warehouse.
+    """
+    judged, report = distributed.validate_on_cluster(
+        runner,
+        submissions,
+        history=_history(summary, warehouse),
+        run_id=summary.run_id,
+        docs_dir=_docs_dir(summary, warehouse),
+        fingerprint=summary.build_fingerprint or "",
+    )
+    _record_gate(summary, report)
+    return judged
+
+
+def _record_gate(summary: RunSummary, report: GateReport) -> None:
+    """Copy the gate's report (one machine's or the cluster's merged one) into the summary."""
     summary.values_rejected = report.values_rejected
     summary.values_warned = report.values_warned
     summary.issues_by_rule = report.issues_by_rule
@@ -253,7 +300,11 @@ def write_feedback_pages(
 
 @cpu_task
 def build_marts(building: Path) -> int:
-    """Run the one ``dbt build`` of the run against the build file."""
+    """Run the one ``dbt build`` of the run against the build file.
+
+    Every model, seed and data test; dbt's unit tests when the project or the tools
+    changed since the last published build (see :func:`flows.transform.nightly_build_args`).
+    """
     return run_dbt_build(building).nodes
 
 
@@ -299,14 +350,19 @@ def nightly_pipeline(
     warehouse: str | None = None,
     full: bool = False,
     dask_address: str | None = None,
+    dask_chunk_size: int | None = None,
 ) -> dict:
     """Run the whole pipeline once: landing folder ``raw_dir`` → published ``warehouse``.
 
     Only new or changed files are parsed; a night with none (and no change to the dbt
     project) rebuilds nothing. ``full`` rebuilds the warehouse from every archived file.
+    ``dask_address`` (``tcp://host:8786``, default ``$CHITIEU_DASK_ADDRESS``) parses and
+    validates on that Dask cluster, ``dask_chunk_size`` files per task (default
+    ``$CHITIEU_DASK_CHUNK_SIZE``, else 64); the rest of the run stays here, and the
+    result is the same as a run here.
     """
-    if dask_address:
-        raise NotImplementedError("running on a Dask cluster is not wired yet")
+    dask_address = dask_address or settings.dask_address()
+    chunk_size = dask_chunk_size or distributed.chunk_size_setting()
     logger = get_run_logger()
     started_at = datetime.now(UTC)
     raw_path = Path(raw_dir).resolve() if raw_dir else settings.raw_dir()
@@ -316,14 +372,26 @@ def nightly_pipeline(
         raw_dir=str(raw_path),
         warehouse=str(warehouse_path),
         full=full,
+        dask_address=dask_address,
     )
-    with run_lock(settings.lock_path(warehouse_path)):
-        _run_night(summary, raw_path, warehouse_path, started_at)
+    with (
+        run_lock(settings.lock_path(warehouse_path)),
+        distributed.cluster_runner(dask_address) as cluster,
+    ):
+        _run_night(summary, raw_path, warehouse_path, started_at, cluster, chunk_size)
     logger.info(summary.status_line())
     return summary.as_dict()
 
 
-def _run_night(summary: RunSummary, raw_path: Path, warehouse: Path, started_at: datetime):
+def _run_night(
+    summary: RunSummary,
+    raw_path: Path,
+    warehouse: Path,
+    started_at: datetime,
+    cluster=None,
+    chunk_size: int = distributed.DEFAULT_CHUNK_SIZE,
+):
+    """The night's steps; ``cluster`` (a started ``DaskTaskRunner``) parses and validates."""
     archive_root = settings.archive_dir(warehouse)
     with _timed(summary, "receive"):
         received = receive_files(raw_path, archive_root)
@@ -336,9 +404,15 @@ def _run_night(summary: RunSummary, raw_path: Path, warehouse: Path, started_at:
         summary.outcome = "current"
         return
     with _timed(summary, "parse"):
-        submissions = parse_files(to_parse, summary)
+        if cluster is None:
+            submissions = parse_files(to_parse, summary)
+        else:
+            submissions = parse_on_cluster(cluster, to_parse, summary, chunk_size)
     with _timed(summary, "validate"):
-        validate_submissions(submissions, summary, warehouse)
+        if cluster is None:
+            validate_submissions(submissions, summary, warehouse)
+        else:
+            submissions = validate_on_cluster(cluster, submissions, summary, warehouse)
     building = start_build(warehouse, from_scratch=summary.full)
     try:
         with _timed(summary, "stage"):
