@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
+from flows import progress
 from flows.catalog import Catalog, load_catalog
 from flows.reference import load_reference
 from flows.submission import FileReading, LandedFile, read_submissions
@@ -67,12 +68,15 @@ def read_all(
     files: Sequence[LandedFile],
     workers: int | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    once_workers_started: Callable[[], None] | None = None,
 ) -> list[FileReading]:
     """One :class:`FileReading` per file, in input order, parsed on ``workers`` processes.
 
     Identical to ``[read_submissions(f, catalog, resolver) for f in files]``. Fewer than
     two chunks of files, or ``workers == 1``, are parsed in this process. An exception
     raised while parsing a file propagates as it would in the serial loop.
+    ``once_workers_started`` is called in this process once the pool's workers exist
+    (never when parsing here): a safe moment to start threads, since no fork follows.
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
@@ -80,17 +84,26 @@ def read_all(
     workers = default_workers() if workers is None else workers
     catalog = load_catalog()
     resolver = UnitResolver(load_reference())
-    if workers <= 1 or len(files) < 2 * chunk_size:
-        return [read_submissions(landed, catalog, resolver) for landed in files]
-    chunks = [files[start : start + chunk_size] for start in range(0, len(files), chunk_size)]
     readings: list[FileReading] = []
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)),
-        mp_context=_pool_context(),
-        initializer=_init_worker,
-        initargs=(catalog, resolver),
-    ) as pool:
-        # map() yields chunk results in submission order, whatever order they finish in.
-        for chunk_readings in pool.map(_read_chunk, chunks):
-            readings.extend(chunk_readings)
+    with progress.bar("parse", len(files)) as parsed:
+        if workers <= 1 or len(files) < 2 * chunk_size:
+            for landed in files:
+                readings.append(read_submissions(landed, catalog, resolver))
+                parsed.advance()
+            return readings
+        chunks = [files[start : start + chunk_size] for start in range(0, len(files), chunk_size)]
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(chunks)),
+            mp_context=_pool_context(),
+            initializer=_init_worker,
+            initargs=(catalog, resolver),
+        ) as pool:
+            # map() submits every chunk at once (with fork, every worker starts then) and
+            # yields chunk results in submission order, whatever order they finish in.
+            chunk_results = pool.map(_read_chunk, chunks)
+            if once_workers_started is not None:
+                once_workers_started()
+            for chunk_readings in chunk_results:
+                readings.extend(chunk_readings)
+                parsed.advance(len(chunk_readings))
     return readings

@@ -15,6 +15,7 @@ temporary local server by itself. Only I/O steps are retried.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,8 +26,9 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
-from flows import distributed, settings
+from flows import distributed, progress, settings
 from flows.archive import (
     ArchivedFile,
     clear_incoming,
@@ -49,7 +51,7 @@ from flows.reference import write_reference_tables
 from flows.runlock import run_lock
 from flows.submission import FileReading, LandedFile, Submission
 from flows.transform import run_dbt_build
-from flows.validate import GateReport, QualityGate, published_values
+from flows.validate import GateReport, QualityGate, published_values, warm_up
 
 
 def retry_on_io_error(task, task_run, state) -> bool:
@@ -150,6 +152,8 @@ def _timed(summary: RunSummary, stage: str) -> Iterator[None]:
         yield
     finally:
         summary.seconds_by_stage[stage] = round(time.perf_counter() - started, 3)
+        if stage != "parse":  # parsing draws its own bar, file by file
+            progress.note(f"{stage:<10} done in {summary.seconds_by_stage[stage]:.1f} s")
 
 
 @io_task
@@ -190,7 +194,16 @@ def parse_files(files: list[LandedFile], summary: RunSummary) -> list[Submission
     The process pool lives inside this one task: Prefect's per-task overhead (and its
     process runner's temporary servers) would cost more than parsing a file.
     """
-    return _count_readings(read_all(files), summary)
+    return _count_readings(read_all(files, once_workers_started=_prepare_gate_meanwhile), summary)
+
+
+def _prepare_gate_meanwhile() -> None:
+    """Import GE and build the gate's context on a thread while the parse workers run.
+
+    Importing GE is most of a small night's validation; the parent process only waits
+    for the workers' results meanwhile. Started only after the workers have forked.
+    """
+    threading.Thread(target=warm_up, name="chitieu-gate-warm-up", daemon=True).start()
 
 
 def _count_readings(readings: list[FileReading], summary: RunSummary) -> list[Submission]:
@@ -209,9 +222,11 @@ def parse_on_cluster(
     runner, files: list[LandedFile], summary: RunSummary, chunk_size: int
 ) -> list[Submission]:
     """Parse on the Dask cluster, one Prefect task per chunk of ``chunk_size`` files."""
+    started = time.perf_counter()
     readings = distributed.read_on_cluster(
         runner, files, chunk_size, summary.build_fingerprint or ""
     )
+    progress.note(f"{'parse':<10} done on the cluster in {time.perf_counter() - started:.1f} s")
     return _count_readings(readings, summary)
 
 
@@ -405,21 +420,21 @@ def _run_night(
         return
     with _timed(summary, "parse"):
         if cluster is None:
-            submissions = parse_files(to_parse, summary)
+            submissions = parse_files(quote(to_parse), summary)
         else:
             submissions = parse_on_cluster(cluster, to_parse, summary, chunk_size)
     with _timed(summary, "validate"):
         if cluster is None:
-            validate_submissions(submissions, summary, warehouse)
+            validate_submissions(quote(submissions), summary, warehouse)
         else:
             submissions = validate_on_cluster(cluster, submissions, summary, warehouse)
     building = start_build(warehouse, from_scratch=summary.full)
     try:
         with _timed(summary, "stage"):
-            counts = stage_and_refresh(building, submissions, summary)
+            counts = stage_and_refresh(building, quote(submissions), summary)
         _record_outcomes(summary, submissions, counts)
         with _timed(summary, "feedback"):
-            write_feedback_pages(submissions, counts, summary, warehouse)
+            write_feedback_pages(quote(submissions), counts, summary, warehouse)
         with _timed(summary, "dbt_build"):
             summary.dbt_nodes = build_marts(building)
         summary.outcome = "published"

@@ -40,9 +40,15 @@ def test_run_publishes_and_reports_rejections(tmp_path):
         (raw / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(tmp_path / "demo" / relative, raw / relative)
     warehouse = tmp_path / "out" / "warehouse.duckdb"
-    result = _chitieu("run", "--raw-dir", str(raw), "--warehouse", str(warehouse), "--json")
+    result = _chitieu(
+        "run", "--raw-dir", str(raw), "--warehouse", str(warehouse), "--json", "--progress"
+    )
     assert result.returncode == 0, result.stderr[-2000:]
-    summary = json.loads(result.stdout)
+    summary = json.loads(result.stdout)  # progress never mixes into the JSON
+    progress_lines = [line.split()[0] for line in result.stderr.splitlines() if " in " in line]
+    for stage in ("receive", "parse", "validate", "stage", "dbt_build", "publish"):
+        assert stage in progress_lines, result.stderr[-2000:]
+    assert "parse      [" + "#" * 30 + "] 3/3 files in " in result.stderr
     assert (summary["files_seen"], summary["submissions_loaded"]) == (3, 2)
     assert summary["submissions_rejected"] == 1
     assert summary["rejections"][0]["file"] == "loi/bao-cao-hong.xlsx"
