@@ -18,8 +18,9 @@ For each size N (the first N submissions of the benchmark order, see generate.py
 5. **incremental night**: one file is replaced by the ward's correction and the command
    line runs again on the same warehouse, with Prefect's temporary server (what a bare
    ``chitieu run`` pays);
-6. **incremental night, running server** (unless ``--no-running-server``): another
-   ward's correction, the command line run against a Prefect server started once
+6. **with a running server** (unless ``--no-running-server``): the same first night on a
+   fresh warehouse, then another ward's correction, the command line run against a
+   Prefect server started once
    beforehand (``prefect server start``, ``PREFECT_API_URL`` set), as ``chitieu serve``
    or an operator's own server runs the deployed nights. The server's own start-up time
    is recorded too (``prefect_server_startup_seconds``); its memory is not in the
@@ -364,6 +365,13 @@ def bench_size(n: int, options: Options, pool: Path) -> dict:
             print(f"[n={n}] starting a Prefect server for the next night …", flush=True)
             with running_prefect_server() as server:
                 result["prefect_server_startup_seconds"] = server.startup_seconds
+                # The deployed night (`chitieu serve`) runs against a long-lived server:
+                # the same first night on a fresh warehouse, without the temporary server.
+                print(f"[n={n}] nightly run, running server …", flush=True)
+                served = run_dir / "warehouse-served" / "warehouse.duckdb"
+                result["night_running_server"] = run_pipeline(
+                    command, raw, served, api_url=server.api_url
+                )
                 revised = generate.revise_submission(jobs[n // 2 + 1], raw, options.seed)
                 print(
                     f"[n={n}] incremental night, running server "
@@ -384,6 +392,10 @@ def _ratios(result: dict) -> dict:
         ratios["baseline_over_run_wall"] = round(baseline / result["night"]["wall_seconds"], 2)
         ratios["baseline_over_run_stages"] = round(
             baseline / result["night"]["stages_total_seconds"], 2
+        )
+    if "night_running_server" in result:
+        ratios["baseline_over_run_wall_running_server"] = round(
+            baseline / result["night_running_server"]["wall_seconds"], 2
         )
     return ratios
 
@@ -464,7 +476,12 @@ def stage_table(results: list[dict]) -> str:
         "|---:|---|" + "---:|" * (len(stages) + 1),
     ]
     for r in results:
-        for label in ("night", "incremental", "incremental_running_server"):
+        for label in (
+            "night",
+            "incremental",
+            "night_running_server",
+            "incremental_running_server",
+        ):
             if label not in r:
                 continue
             run = r[label]
