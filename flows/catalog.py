@@ -31,6 +31,18 @@ _ROW_NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*[.)]?|[-+*•])\s+")
 _TRAILING_PUNCTUATION = re.compile(r"[\s:;,.]+$")
 
 
+# The numbered sections a ward's report groups its indicators under, by catalog domain,
+# as the official form prints them (the demo files and the clerks' template both use them).
+REPORT_SECTIONS = {
+    "xay_dung_dang": ("I", "XÂY DỰNG ĐẢNG"),
+    "kinh_te": ("II", "KINH TẾ"),
+    "van_hoa_xa_hoi": ("III", "VĂN HÓA - XÃ HỘI"),
+    "quoc_phong_an_ninh": ("IV", "QUỐC PHÒNG - AN NINH"),
+    "dan_van": ("V", "CÔNG TÁC DÂN VẬN"),
+    "mat_tran_doan_the": ("VI", "MẶT TRẬN TỔ QUỐC VÀ CÁC ĐOÀN THỂ"),
+}
+
+
 @dataclass(frozen=True)
 class Indicator:
     """One catalog row; ``aliases_vi`` split on ``|``, bounds as floats, flags as bools."""

@@ -31,7 +31,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from flows.catalog import Catalog, Indicator, load_catalog
+from flows.catalog import REPORT_SECTIONS, Catalog, Indicator, load_catalog
 from flows.ingest import cell_address
 from flows.textnorm import fold
 
@@ -82,15 +82,6 @@ MILLION_UNIT_WARDS = ("21451", "21466")
 NFD_NAME_WARDS = ("21454",)
 APPROXIMATE_WARD, APPROXIMATE_INDICATOR = "21460", "DV.NGUOI_DU_DOI_THOAI"
 YEARS = tuple(range(2016, 2026))
-
-SECTIONS = {
-    "xay_dung_dang": ("I", "XÂY DỰNG ĐẢNG"),
-    "kinh_te": ("II", "KINH TẾ"),
-    "van_hoa_xa_hoi": ("III", "VĂN HÓA - XÃ HỘI"),
-    "quoc_phong_an_ninh": ("IV", "QUỐC PHÒNG - AN NINH"),
-    "dan_van": ("V", "CÔNG TÁC DÂN VẬN"),
-    "mat_tran_doan_the": ("VI", "MẶT TRẬN TỔ QUỐC VÀ CÁC ĐOÀN THỂ"),
-}
 
 # Target texts of the "Chỉ tiêu NQ" column, as congress resolutions word them.
 TARGETS: dict[str, tuple[object, ...]] = {
@@ -502,7 +493,7 @@ class _SheetWriter:
             by_domain.setdefault(indicator.domain, []).append(indicator)
         last_unit: str | None = None
         for domain, indicators in by_domain.items():
-            numeral, title = SECTIONS.get(domain, ("", domain.upper()))
+            numeral, title = REPORT_SECTIONS.get(domain, ("", domain.upper()))
             self._put(self.row, 1, numeral, bold=True)
             self._put(self.row, 3, title, bold=True)
             self.row += 1

@@ -43,7 +43,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from flows.catalog import Catalog, Indicator, load_catalog
+from flows.catalog import REPORT_SECTIONS, Catalog, Indicator, load_catalog
 from flows.reference import PRE2025, SCHEME_2025, Reference, load_reference
 from flows.settings import SEEDS_DIR, TERMS_CSV
 from flows.textnorm import fold
@@ -59,14 +59,6 @@ HEADERS = ("STT", "Mã chỉ tiêu", "Chỉ tiêu", "ĐVT", "Chỉ tiêu NQ", "T
 COLUMN_WIDTHS = {"A": 6, "B": 24, "C": 56, "D": 12, "E": 18, "F": 18, "G": 32}
 LAST_COLUMN = COL_NOTE
 
-SECTIONS = {
-    "xay_dung_dang": ("I", "XÂY DỰNG ĐẢNG"),
-    "kinh_te": ("II", "KINH TẾ"),
-    "van_hoa_xa_hoi": ("III", "VĂN HÓA - XÃ HỘI"),
-    "quoc_phong_an_ninh": ("IV", "QUỐC PHÒNG - AN NINH"),
-    "dan_van": ("V", "CÔNG TÁC DÂN VẬN"),
-    "mat_tran_doan_the": ("VI", "MẶT TRẬN TỔ QUỐC VÀ CÁC ĐOÀN THỂ"),
-}
 ROMAN_NUMERALS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 QUARTER_NUMERALS = {1: "I", 2: "II", 3: "III", 4: "IV"}
 BOOLEAN_CHOICES = ("Đạt", "Không đạt")
@@ -521,7 +513,7 @@ class _ReportSheetWriter:
         for indicator in self.catalog:
             by_domain.setdefault(indicator.domain, []).append(indicator)
         for index, (domain, indicators) in enumerate(by_domain.items()):
-            numeral, title = SECTIONS.get(
+            numeral, title = REPORT_SECTIONS.get(
                 domain, (ROMAN_NUMERALS[index % len(ROMAN_NUMERALS)], domain.upper())
             )
             self._section_row(numeral, title)
