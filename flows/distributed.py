@@ -44,7 +44,13 @@ from flows.publish import build_fingerprint
 from flows.settings import INDICATOR_CATALOG_CSV, VALIDATION_RULES_CSV
 from flows.submission import FileReading, LandedFile, Submission, read_submissions
 from flows.units import UnitResolver
-from flows.validate import GateReport, QualityGate, verdict_digest
+from flows.validate import (
+    GateReport,
+    QualityGate,
+    issues_by_rule,
+    peer_groups,
+    verdict_digest,
+)
 
 DEFAULT_CHUNK_SIZE = 64
 CHUNK_SIZE_ENV = "CHITIEU_DASK_CHUNK_SIZE"
@@ -215,7 +221,7 @@ def _validate_part(payload: bytes, run_id: str, fingerprint: str) -> bytes:
     with _gate_lock:
         report = gate.check(submissions, history=history, run_id=run_id)
         # The gate keeps the suites' results of its last check; the flow renders them.
-        results = dict(gate._results)
+        results = gate.last_results
     _work_done["parts_validated"] += 1
     return _pack(PartVerdicts(submissions=submissions, report=report, results=results))
 
@@ -244,22 +250,6 @@ def read_on_cluster(
         for chunk in chunks
     ]
     return [reading for future in futures for reading in _unpack(future.result())]
-
-
-def peer_groups() -> pd.Series:
-    """unit_key → peer group, as the gate's outlier check groups wards.
-
-    Same rule as ``QualityGate._peer_group``: a pre-2025 ward's district, a 2025
-    ward's province.
-    """
-    from flows.reference import load_reference
-
-    units = load_reference().admin_units
-    wards = units[units["level"] == "ward"]
-    return pd.Series(
-        wards["district_key"].fillna(wards["province_key"]).to_numpy(),
-        index=wards["unit_key"].to_numpy(),
-    )
 
 
 def _group_of(unit_key: str | None, groups: pd.Series) -> str:
@@ -368,11 +358,6 @@ def validate_on_cluster(
     return submissions, report
 
 
-def _issues_by_rule(submissions: Sequence[Submission]) -> dict[str, int]:
-    counts = Counter(f"{issue.severity}:{issue.rule}" for s in submissions for issue in s.issues)
-    return dict(sorted(counts.items()))
-
-
 def merge_reports(reports: Sequence[GateReport], submissions: list[Submission]) -> GateReport:
     """One report for the night from the parts' reports.
 
@@ -386,7 +371,7 @@ def merge_reports(reports: Sequence[GateReport], submissions: list[Submission]) 
         values_checked=sum(r.values_checked for r in reports),
         values_rejected=sum(r.values_rejected for r in reports),
         values_warned=sum(r.values_warned for r in reports),
-        issues_by_rule=_issues_by_rule(submissions),
+        issues_by_rule=issues_by_rule(submissions),
         verdict_digest=verdict_digest(submissions),
     )
     for report in reports:
@@ -401,22 +386,5 @@ def build_docs(gate: QualityGate, results_by_part: Sequence[dict], run_id: str) 
     The site is the one ``gate`` builds on one machine, with one validation per part
     and suite (``part-000``, ``part-001``…) instead of one per suite.
     """
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
-
-    # The gate has no public way to store results it did not compute itself.
-    store = gate._context.validation_results_store
-    for part, results in enumerate(results_by_part):
-        for name, result in results.items():
-            key = ValidationResultIdentifier(
-                expectation_suite_identifier=ExpectationSuiteIdentifier(name=name),
-                run_id=RunIdentifier(run_name=run_id),
-                batch_identifier=f"part-{part:03d}",
-            )
-            store.set(key, result)
-    gate._context.build_data_docs(site_names=["run"])
-    index = Path(gate.docs_dir) / "index.html"
-    return str(index) if index.exists() else None
+    batches = {f"part-{part:03d}": results for part, results in enumerate(results_by_part)}
+    return gate.render_docs(batches, run_id)

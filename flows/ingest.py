@@ -76,10 +76,6 @@ MAX_HEADER_SEARCH_ROWS = 60
 # ------------------------------------------------------------------ errors
 
 
-def _damaged() -> UnreadableFile:
-    return damaged_file()
-
-
 def _password_protected() -> UnreadableFile:
     return UnreadableFile(
         "Tệp được đặt mật khẩu; hãy gỡ mật khẩu (File > Info > Protect Workbook) rồi gửi lại.",
@@ -168,7 +164,7 @@ def _read_spreadsheet(data: bytes, package: OpenedPackage | None = None) -> list
     except python_calamine.PasswordError as error:
         raise _password_protected() from error
     except Exception as error:  # calamine raises several unrelated types for bad bytes
-        raise _damaged() from error
+        raise damaged_file() from error
     extras = _package_cell_extras(data, package) if data.startswith(_ZIP_MAGIC) else {}
     grids = []
     for index, metadata in enumerate(workbook.sheets_metadata):
@@ -177,13 +173,13 @@ def _read_spreadsheet(data: bytes, package: OpenedPackage | None = None) -> list
         try:
             sheet = workbook.get_sheet_by_index(index)
         except Exception as error:
-            raise _damaged() from error
+            raise damaged_file() from error
         # Checked before the cells are copied into Python lists, which is what costs memory.
         check_sheet_size(metadata.name, sheet.height, sheet.width)
         try:
             rows = _calamine_rows(sheet)
         except Exception as error:
-            raise _damaged() from error
+            raise damaged_file() from error
         sheet_extras = extras.get(metadata.name, _SheetExtras())
         _overlay(rows, sheet_extras.problems)
         visible = metadata.visible == python_calamine.SheetVisibleEnum.Visible
@@ -424,7 +420,7 @@ def _decode_csv(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return data.decode("utf-8-sig")
     if b"\x00" in data[:4096]:
-        raise _damaged()
+        raise damaged_file()
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

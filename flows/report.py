@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -741,15 +742,9 @@ def achievement_chart(comparisons: list[Comparison], width: int = 1100) -> str:
     """The unit's own targets: a bar per indicator against the 100% line."""
     rows = [c for c in comparisons if c.achievement_pct is not None]
     bar_h, gap, top, font = 18, 8, 22, 12
-    names = [_shorten(c.indicator.name_vi, 60) for c in rows]
-    label_w = max(_text_width(n, font) for n in names) + 14
-    value_w = 270
-    plot_x, plot_w = label_w, width - label_w - value_w
-    height = top + len(rows) * (bar_h + gap) + 30
-
-    def x_of(pct: float) -> float:
-        return plot_x + plot_w * min(max(pct, 0), ACHIEVEMENT_AXIS_MAX) / ACHIEVEMENT_AXIS_MAX
-
+    names, plot_x, plot_w, height, x_of = _achievement_frame(
+        [c.indicator.name_vi for c in rows], bar_h, gap, top, font, width
+    )
     body = _achievement_axis(x_of, top, height)
     y = top
     for comparison, name in zip(rows, names, strict=True):
@@ -779,6 +774,25 @@ def achievement_chart(comparisons: list[Comparison], width: int = 1100) -> str:
         body.append(_text(plot_x + plot_w + 12, y + bar_h - 5, detail + marker, size=11))
         y += bar_h + gap
     return _svg(width, height, body, "Mức độ đạt chỉ tiêu")
+
+
+def _achievement_frame(
+    indicator_names: list[str], bar_h: int, gap: int, top: int, font: int, width: int
+) -> tuple[list[str], float, float, float, Callable[[float], float]]:
+    """The layout both achievement charts share: shortened row labels, then the plot
+    (0 to ``ACHIEVEMENT_AXIS_MAX`` %), then a 270-px column for the details.
+
+    Returns the labels, the plot's x and width, the chart's height and ``x_of(pct)``.
+    """
+    names = [_shorten(name, 60) for name in indicator_names]
+    plot_x = max(_text_width(n, font) for n in names) + 14
+    plot_w = width - plot_x - 270
+    height = top + len(names) * (bar_h + gap) + 30
+
+    def x_of(pct: float) -> float:
+        return plot_x + plot_w * min(max(pct, 0), ACHIEVEMENT_AXIS_MAX) / ACHIEVEMENT_AXIS_MAX
+
+    return names, plot_x, plot_w, height, x_of
 
 
 def _achievement_axis(x_of, top: int, height: float) -> list[str]:
@@ -817,15 +831,9 @@ def ward_achievement_chart(
     """For a district or province: per indicator, the median ward as a bar, each ward a dot."""
     codes = sorted(achievements, key=lambda c: (_domain_rank(indicators[c].domain), c))
     bar_h, gap, top, font = 18, 10, 22, 12
-    names = [_shorten(indicators[c].name_vi, 60) for c in codes]
-    label_w = max(_text_width(n, font) for n in names) + 14
-    value_w = 270
-    plot_x, plot_w = label_w, width - label_w - value_w
-    height = top + len(codes) * (bar_h + gap) + 30
-
-    def x_of(pct: float) -> float:
-        return plot_x + plot_w * min(max(pct, 0), ACHIEVEMENT_AXIS_MAX) / ACHIEVEMENT_AXIS_MAX
-
+    names, plot_x, plot_w, height, x_of = _achievement_frame(
+        [indicators[c].name_vi for c in codes], bar_h, gap, top, font, width
+    )
     body = _achievement_axis(x_of, top, height)
     y = top
     for code, name in zip(codes, names, strict=True):

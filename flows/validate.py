@@ -35,6 +35,7 @@ import logging
 import math
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -665,7 +666,7 @@ class QualityGate:
                 )
         report.submissions_rejected = sum(s.is_rejected for s in candidates)
         report.values_warned = sum(len(warned_cells(s)) for s in accepted if not s.is_rejected)
-        report.issues_by_rule = _issues_by_rule(submissions)
+        report.issues_by_rule = issues_by_rule(submissions)
         report.verdict_digest = verdict_digest(submissions)
         if self.docs_dir is not None:
             report.docs_index = self.render_docs({"night": self._results}, run_id or "run")
@@ -771,6 +772,11 @@ class QualityGate:
             self._context.build_data_docs(site_names=[DOCS_SITE])
         index = self.docs_dir / "index.html"
         return str(index) if index.exists() else None
+
+    @property
+    def last_results(self) -> dict[str, object]:
+        """The GE validation results of the last :meth:`check`, by suite name."""
+        return dict(self._results)
 
     def _build_docs(self, run_id: str) -> str | None:
         """Store this run's validation results and render the Data Docs site."""
@@ -949,16 +955,9 @@ class QualityGate:
     # -------------------------------------------------------------- outliers
 
     def _peer_group(self, unit_keys: pd.Series) -> pd.Series:
-        """The peer group of each unit: a pre-2025 ward's district, a 2025 ward's province."""
+        """The peer group of each unit (see :func:`peer_groups`)."""
         if self._peer_groups is None:
-            from flows.reference import load_reference
-
-            units = load_reference().admin_units
-            wards = units[units["level"] == "ward"]
-            self._peer_groups = pd.Series(
-                wards["district_key"].fillna(wards["province_key"]).to_numpy(),
-                index=wards["unit_key"].to_numpy(),
-            )
+            self._peer_groups = peer_groups()
         return unit_keys.map(self._peer_groups)
 
     def _check_outliers(
@@ -1082,6 +1081,21 @@ def __getattr__(name: str):
     return view_class
 
 
+def peer_groups() -> pd.Series:
+    """unit_key → the group a ward's values are compared with for outliers.
+
+    A pre-2025 ward's district, a 2025 ward's province (the 2025 scheme has no districts).
+    """
+    from flows.reference import load_reference
+
+    units = load_reference().admin_units
+    wards = units[units["level"] == "ward"]
+    return pd.Series(
+        wards["district_key"].fillna(wards["province_key"]).to_numpy(),
+        index=wards["unit_key"].to_numpy(),
+    )
+
+
 def _rule_columns(wide: pd.DataFrame) -> list[str]:
     return ["row_id", *(c for c in wide.columns if str(c).startswith("check_"))]
 
@@ -1116,12 +1130,9 @@ def warned_cells(submission: Submission) -> dict[tuple[str, str, str], list[Issu
     return warned
 
 
-def _issues_by_rule(submissions: list[Submission]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for submission in submissions:
-        for issue in submission.issues:
-            key = f"{issue.severity}:{issue.rule}"
-            counts[key] = counts.get(key, 0) + 1
+def issues_by_rule(submissions: list[Submission]) -> dict[str, int]:
+    """``'severity:rule'`` → how many issues the submissions carry, in key order."""
+    counts = Counter(f"{issue.severity}:{issue.rule}" for s in submissions for issue in s.issues)
     return dict(sorted(counts.items()))
 
 
