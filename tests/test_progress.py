@@ -24,11 +24,12 @@ def shown():
     progress.show_on(None)
 
 
-def test_nothing_is_written_when_progress_is_off():
+def test_nothing_is_written_when_progress_is_off(capsys):
     with progress.bar("parse", 3) as parse:
         parse.advance(3)
     progress.note("dbt build …")
     assert not progress.enabled()
+    assert capsys.readouterr() == ("", "")
 
 
 def test_a_log_gets_one_line_per_stage(shown):
