@@ -35,10 +35,10 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from functools import lru_cache
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 import python_calamine
@@ -479,6 +479,13 @@ class Observation:
     unit: str | None = None
     unit_suffix: str | None = None
 
+    def __reduce__(self) -> tuple[type[Observation], tuple]:
+        # Pickled as the constructor's arguments, not as a dict of 18 named fields: a
+        # parse on several processes sends ~35 of these per file back to the parent,
+        # which unpickles them on a core the workers need. Half the bytes, and several
+        # times faster to load; the same Observation comes out.
+        return type(self), _observation_fields(self)
+
 
 @dataclass
 class UnmappedRow:
@@ -527,6 +534,9 @@ class ParsedSheet:
     unmapped_rows: list[UnmappedRow] = field(default_factory=list)
     cell_issues: list[CellIssue] = field(default_factory=list)
     header_row: int | None = None
+
+
+_observation_fields = attrgetter(*(spec.name for spec in fields(Observation)))
 
 
 # ------------------------------------------------------------------ column roles

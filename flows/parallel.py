@@ -11,6 +11,11 @@ to each worker once, through the pool's initializer: with the ``fork`` start met
 (Linux) the workers inherit them without any copying or pickling; with another start
 method they are pickled once per worker, never per file.
 
+The results come back pickled, and the parent unpickles them on a core the workers
+need: they travel lean (an observation as its constructor's arguments, a submission
+without the LandedFile the parent already holds) and are unpickled with the cyclic
+garbage collector paused, since they are all kept and hold no cycles.
+
 Small inputs (the usual night: a handful of new or corrected files) are parsed in the
 calling process, where starting a pool would cost more than it saves. Either way the
 result is what :func:`flows.submission.read_submissions` returns for each file, in the
@@ -19,9 +24,10 @@ order of the input.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from flows import progress
@@ -44,17 +50,59 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# The resolver built for the catalog it was built with: a long-lived process (chitieu watch)
+# builds it once, and again only if the catalog file changed.
+_reader_cache: tuple[Catalog, UnitResolver] | None = None
+
+
+def reader_state() -> tuple[Catalog, UnitResolver]:
+    """The parser's catalog and unit resolver, built once per process (per catalog file).
+
+    The reference data comes from the installed package and cannot change while the
+    process runs; the catalog is re-read when its file changes (:func:`load_catalog`).
+    """
+    global _reader_cache
+    catalog = load_catalog()
+    if _reader_cache is None or _reader_cache[0] is not catalog:
+        _reader_cache = (catalog, UnitResolver(load_reference()))
+    return _reader_cache
+
+
 def _init_worker(catalog: Catalog, resolver: UnitResolver) -> None:
     global _worker_state
     _worker_state = (catalog, resolver)
+    # Everything inherited from the parent (reference frames, resolver, catalog, the
+    # imported modules) lives as long as the worker: keep the cyclic garbage collector
+    # from walking it again and again while the parse allocates. Walking it would also
+    # write to every inherited page and so copy it out of the memory shared by fork.
+    gc.freeze()
 
 
 def _read_chunk(files: Sequence[LandedFile]) -> list[FileReading]:
-    """Parse one chunk in a worker, with the state its initializer received."""
+    """Parse one chunk in a worker, with the state its initializer received.
+
+    The submissions go back without their :class:`LandedFile` (``file`` is None): the
+    parent holds an equal one already and puts it back (:func:`_with_files`), which
+    spares pickling and unpickling a path and a datetime per file.
+    """
     if _worker_state is None:
         raise RuntimeError("parser worker used without its initializer")
     catalog, resolver = _worker_state
-    return [read_submissions(landed, catalog, resolver) for landed in files]
+    readings = [read_submissions(landed, catalog, resolver) for landed in files]
+    for landed, reading in zip(files, readings, strict=True):
+        for submission in reading.submissions:
+            if submission.file is landed:
+                submission.file = None  # type: ignore[assignment]
+    return readings
+
+
+def _with_files(files: Sequence[LandedFile], readings: list[FileReading]) -> Iterator[FileReading]:
+    """The readings of one chunk, each submission given back its file (see _read_chunk)."""
+    for landed, reading in zip(files, readings, strict=True):
+        for submission in reading.submissions:
+            if submission.file is None:
+                submission.file = landed
+        yield reading
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -82,8 +130,7 @@ def read_all(
         raise ValueError("chunk_size must be at least 1")
     files = list(files)
     workers = default_workers() if workers is None else workers
-    catalog = load_catalog()
-    resolver = UnitResolver(load_reference())
+    catalog, resolver = reader_state()
     readings: list[FileReading] = []
     with progress.bar("parse", len(files)) as parsed:
         if workers <= 1 or len(files) < 2 * chunk_size:
@@ -103,7 +150,16 @@ def read_all(
             chunk_results = pool.map(_read_chunk, chunks)
             if once_workers_started is not None:
                 once_workers_started()
-            for chunk_readings in chunk_results:
-                readings.extend(chunk_readings)
-                parsed.advance(len(chunk_readings))
+            # Unpickling the results creates ~40 objects per file, all kept: the cyclic
+            # collector would walk the growing list again and again for no garbage (the
+            # readings hold no cycles). It runs again as usual once they are all here.
+            collector_was_on = gc.isenabled()
+            gc.disable()
+            try:
+                for chunk, chunk_readings in zip(chunks, chunk_results, strict=True):
+                    readings.extend(_with_files(chunk, chunk_readings))
+                    parsed.advance(len(chunk_readings))
+            finally:
+                if collector_was_on:
+                    gc.enable()
     return readings

@@ -60,6 +60,10 @@ def collapse_spaces(text: str) -> str:
     return _SPACE_LIKE.sub(" ", _INVISIBLE.sub("", text)).strip()
 
 
+# Pure functions of a character and of a word: the same few hundred characters and
+# syllables make up every name, so a cold start (a new process folding ten thousand
+# unit names) pays for each only once.
+@lru_cache(maxsize=4096)
 def _split_tone(char: str) -> tuple[str, str | None]:
     """A precomposed character without its tone mark, and the tone mark (or None)."""
     decomposed = unicodedata.normalize("NFD", char)
@@ -72,7 +76,12 @@ def _split_tone(char: str) -> tuple[str, str | None]:
 
 def _unify_syllable_tone(match: re.Match[str]) -> str:
     """One word with its tone on the vowel the target convention chooses."""
-    word = match.group(0)
+    return _unify_word_tone(match.group(0))
+
+
+@lru_cache(maxsize=65536)
+def _unify_word_tone(word: str) -> str:
+    """See :func:`_unify_syllable_tone`."""
     bare_chars: list[str] = []
     tone: str | None = None
     tone_index = -1

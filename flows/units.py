@@ -91,20 +91,43 @@ class UnitResolver:
         wards = units[units["level"] == "ward"]
         self._by_code: dict[tuple[str, str], _Ward] = {}
         self._by_name: dict[tuple[str, str], list[_Ward]] = defaultdict(list)
-        for row in wards.itertuples(index=False):
-            ward = _Ward(
-                unit_key=row.unit_key,
-                scheme=row.scheme,
-                code=row.unit_code,
-                name=row.unit_name,
-                bare=bare_name(row.unit_name),
-                district_bare=_parent_bare(names, row.district_key),
-                province_bare=_parent_bare(names, row.province_key),
-                district_name=_parent_name(names, row.district_key),
-                province_name=_parent_name(names, row.province_key),
+        # Plain lists, not itertuples (pandas boxes every value); a district or province
+        # is the parent of many wards, so its names are worked out once per key.
+        parent_names: dict[object, tuple[str, str]] = {}
+
+        def parent(key: object) -> tuple[str, str]:
+            if key not in parent_names:
+                name = _parent_name(names, key)
+                parent_names[key] = (name, bare_name(name, _PARENT_TYPE_PREFIXES))
+            return parent_names[key]
+
+        columns = (
+            wards[column].tolist()
+            for column in (
+                "unit_key",
+                "scheme",
+                "unit_code",
+                "unit_name",
+                "district_key",
+                "province_key",
             )
-            self._by_code[(row.scheme, row.unit_code)] = ward
-            self._by_name[(row.scheme, ward.bare)].append(ward)
+        )
+        for key, scheme, code, name, district_key, province_key in zip(*columns, strict=True):
+            district_name, district_bare = parent(district_key)
+            province_name, province_bare = parent(province_key)
+            ward = _Ward(
+                unit_key=key,
+                scheme=scheme,
+                code=code,
+                name=name,
+                bare=bare_name(name),
+                district_bare=district_bare,
+                province_bare=province_bare,
+                district_name=district_name,
+                province_name=province_name,
+            )
+            self._by_code[(scheme, code)] = ward
+            self._by_name[(scheme, ward.bare)].append(ward)
 
     def resolve(
         self,
@@ -209,7 +232,3 @@ def _parent_name(names: dict[str, str], key: object) -> str:
     if not isinstance(key, str) or pd.isna(key):
         return ""
     return names.get(key, "")
-
-
-def _parent_bare(names: dict[str, str], key: object) -> str:
-    return bare_name(_parent_name(names, key), _PARENT_TYPE_PREFIXES)

@@ -132,10 +132,25 @@ def original_text_of(raw: object) -> str:
     return str(raw)
 
 
+# The usual value cell is a number, and the same numbers recur across wards' files
+# (four in five cells of the bench files): a float's reading depends on the number
+# alone and ParsedValue is immutable, so one reading per number is shared. Zero is
+# left out (0.0 and -0.0 are the same key but not the same value), NaN too (never found).
+_MAX_NUMBER_READINGS = 65_536
+_number_readings: dict[float, ParsedValue] = {}
+
+
 def parse_value(raw: object, value_type: str) -> ParsedValue:
     """Read one value cell of an indicator of the given catalog ``value_type``."""
     if type(raw) is float:  # the usual cell, as below without the type tests
-        return _parse_numeric_cell(raw, original_text_of(raw))
+        reading = _number_readings.get(raw)
+        if reading is None:
+            reading = _parse_numeric_cell(raw, original_text_of(raw))
+            if raw and raw == raw:
+                if len(_number_readings) >= _MAX_NUMBER_READINGS:
+                    _number_readings.clear()
+                _number_readings[raw] = reading
+        return reading
     original = original_text_of(raw)
     if raw is None:
         return ParsedValue(None, original_text=original, is_blank=True)

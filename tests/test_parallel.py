@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import pickle
 import random
 from datetime import datetime
@@ -115,6 +116,30 @@ def test_readings_are_picklable_and_hold_no_sheet_grids(serial):
     assert biggest < 200_000  # observations and issues only, never the sheet's cells
 
 
+def test_each_submission_gets_back_the_callers_landed_file(demo_files):
+    # Workers send submissions without their LandedFile; the parent puts its own back.
+    readings = read_all(demo_files, workers=2, chunk_size=3)
+    for landed, reading in zip(demo_files, readings, strict=True):
+        assert all(submission.file is landed for submission in reading.submissions)
+
+
+def test_observations_survive_pickling_and_copying(serial):
+    observations = [o for reading in serial for s in reading.submissions for o in s.observations]
+    assert observations
+    assert pickle.loads(pickle.dumps(observations, pickle.HIGHEST_PROTOCOL)) == observations
+    assert copy.deepcopy(observations) == observations
+    assert [copy.copy(o) for o in observations] == observations
+
+
 def test_chunk_size_must_be_positive(demo_files):
     with pytest.raises(ValueError):
         read_all(demo_files, chunk_size=0)
+
+
+def test_reader_state_is_built_once_per_process():
+    """A long-lived process (chitieu watch) builds the unit resolver once, not every night."""
+    from flows.parallel import reader_state
+
+    catalog, resolver = reader_state()
+    assert reader_state() == (catalog, resolver)
+    assert reader_state()[1] is resolver
