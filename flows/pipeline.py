@@ -230,10 +230,13 @@ def parse_on_cluster(
     return _count_readings(readings, summary)
 
 
-def _history(summary: RunSummary, warehouse: Path):
-    """The published values outliers are judged against; none on a full rebuild."""
+def _history(summary: RunSummary, warehouse: Path, unit_keys=None):
+    """The published values outliers are judged against; none on a full rebuild.
+
+    ``unit_keys``: read only these units' values (the ones the night's checks can use).
+    """
     # A full rebuild judges every archived file on its own, as on the night it came.
-    return None if summary.full else published_values(warehouse)
+    return None if summary.full else published_values(warehouse, unit_keys)
 
 
 def _docs_dir(summary: RunSummary, warehouse: Path) -> Path:
@@ -252,7 +255,8 @@ def validate_submissions(
     ``<quality_dir>/docs/<run_id>/``.
     """
     gate = QualityGate(load_catalog(), docs_dir=_docs_dir(summary, warehouse))
-    report = gate.check(submissions, history=_history(summary, warehouse), run_id=summary.run_id)
+    history = _history(summary, warehouse, gate.units_compared_with(submissions))
+    report = gate.check(submissions, history=history, run_id=summary.run_id)
     _record_gate(summary, report)
 
 

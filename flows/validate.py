@@ -36,7 +36,7 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -425,10 +425,14 @@ HISTORY_COLUMNS = [
 ]
 
 
-def published_values(warehouse: Path | None) -> pd.DataFrame:
+def published_values(
+    warehouse: Path | None, unit_keys: Collection[str] | None = None
+) -> pd.DataFrame:
     """Current values of the published warehouse (read-only), or an empty frame.
 
     Read before the build starts, so the night is compared with what analysts see.
+    ``unit_keys`` limits the read to those units (:meth:`QualityGate.units_compared_with`
+    gives the ones a night's outlier checks can look at); None reads every unit.
     """
     empty = pd.DataFrame(columns=HISTORY_COLUMNS)
     if warehouse is None or not Path(warehouse).exists():
@@ -438,11 +442,16 @@ def published_values(warehouse: Path | None) -> pd.DataFrame:
     except duckdb.Error as error:  # a locked or damaged file: judge the night alone
         logger.warning("published warehouse not readable for history: %s", error)
         return empty
+    query = (
+        f"SELECT {', '.join(HISTORY_COLUMNS)} FROM marts.fct_indicator_value "
+        "WHERE value IS NOT NULL"
+    )
     try:
-        return con.execute(
-            f"SELECT {', '.join(HISTORY_COLUMNS)} FROM marts.fct_indicator_value "
-            "WHERE value IS NOT NULL"
-        ).df()
+        if unit_keys is not None:
+            wanted = pd.DataFrame({"unit_key": sorted(unit_keys)}, dtype=object)
+            con.register("wanted_units", wanted)
+            query += " AND unit_key IN (SELECT unit_key FROM wanted_units)"
+        return con.execute(query).df()
     except duckdb.CatalogException:
         return empty
     finally:
@@ -953,6 +962,21 @@ class QualityGate:
         return len(rejected_rows)
 
     # -------------------------------------------------------------- outliers
+
+    def units_compared_with(self, submissions: list[Submission]) -> set[str]:
+        """The units whose published values the outlier checks of ``submissions`` can read.
+
+        A value is compared with its own unit's earlier periods and with its peer group's
+        current values (:func:`peer_groups`): each submission's unit and every unit of its
+        peer group. Reading only these from the warehouse gives the same scores as reading
+        it all, at a fraction of the cost on a night with a few corrected files.
+        """
+        own = {s.unit_key for s in submissions if s.unit_key}
+        if self._peer_groups is None:
+            self._peer_groups = peer_groups()
+        groups = set(self._peer_groups.reindex(list(own)).dropna())
+        peers = self._peer_groups.index[self._peer_groups.isin(groups)]
+        return own | set(peers)
 
     def _peer_group(self, unit_keys: pd.Series) -> pd.Series:
         """The peer group of each unit (see :func:`peer_groups`)."""

@@ -123,3 +123,46 @@ def test_gates_share_one_context_and_docs_show_only_their_run(gate, demo_dir, tm
     pages = [p.as_posix() for p in (tmp_path / "second" / "validations").rglob("*.html")]
     assert pages and all("run-two" in page for page in pages)
     assert len(pages) == 4  # one validation result per suite
+
+
+def test_history_of_the_compared_units_gives_the_whole_historys_verdicts(gate, demo_run):
+    """The pipeline reads only the units a night's outlier checks can look at (each
+    submission's unit and its peer group): the verdicts equal those against every value."""
+    import pandas as pd
+
+    from flows.validate import peer_groups, published_values
+
+    warehouse, raw = demo_run["warehouse"], demo_run["raw_dir"]
+
+    def corrected_night():
+        # A ward re-sends its year with the population typed ten times too large.
+        submission = _submission(raw, "nam-2024/pho-hoa.xlsx")
+        value = next(o.value for o in submission.observations if o.indicator_code == "VH.DAN_SO")
+        _replace_value(submission, "VH.DAN_SO", "2024", value * 10)
+        return [submission]
+
+    against_all, against_some = corrected_night(), corrected_night()
+    units = gate.units_compared_with(against_some)
+    published = published_values(warehouse)
+    assert set(published_values(warehouse, units).unit_key) == set(published.unit_key) <= units
+    assert published_values(warehouse, {"pre2025:00000"}).empty
+    # The demo is one district: add another district's history (values tripled), which the
+    # night's checks must not see, whether it is read or not.
+    groups = peer_groups()
+    other = groups[groups != groups[against_all[0].unit_key]]
+    demo_units = sorted(published.unit_key.unique())
+    relabel = dict(zip(demo_units, other.index[: len(demo_units)], strict=True))
+    elsewhere = published.assign(
+        unit_key=published.unit_key.map(relabel), value=published.value * 3
+    )
+    everything = pd.concat([published, elsewhere], ignore_index=True)
+    compared = everything[everything.unit_key.isin(units)]
+    assert len(compared) == len(published)
+    whole = gate.check(against_all, history=everything)
+    part = gate.check(against_some, history=compared)
+    assert whole.issues_by_rule == part.issues_by_rule
+    assert whole.verdict_digest == part.verdict_digest
+    assert "warning:outlier_history" in whole.issues_by_rule
+    assert [i.message_en for i in against_all[0].issues] == [
+        i.message_en for i in against_some[0].issues
+    ]
