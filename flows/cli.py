@@ -35,6 +35,7 @@ examples:
   chitieu report --unit pre2025:534 --term 2020-2025  # one self-contained HTML report
   chitieu run --dask-address tcp://10.0.0.5:8786  # parse and validate on a Dask cluster
   chitieu serve --cron "0 2 * * *"              # nightly at 02:00 Asia/Ho_Chi_Minh
+  chitieu watch --poll 5                        # stay warm; a night after each change
 
 exit status: 0 done (files may have been rejected), 1 pipeline failed (published
 warehouse untouched), 2 usage error, 3 another run is in progress
@@ -174,6 +175,35 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--port", type=int, default=4200, help="port of the local Prefect server it starts"
     )
+    watch = commands.add_parser(
+        "watch",
+        help="stay running; run a night whenever the landing folder changes",
+        description="Import and warm up once, then run the nightly pipeline in this process "
+        "each time files in the landing folder are added, replaced or removed (once they have "
+        "settled). A corrected file is published in seconds instead of paying a cold start. "
+        "One status line per night on standard output; stop with Ctrl-C or SIGTERM.",
+        epilog=EXAMPLES,
+        formatter_class=formatter,
+    )
+    _add_locations(watch)
+    watch.add_argument(
+        "--poll",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how often to look at the landing folder (default %(default)g)",
+    )
+    watch.add_argument(
+        "--settle",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="wait until changed files were not written for this long (default %(default)g)",
+    )
+    watch.add_argument("--json", action="store_true", help="one JSON run summary per line")
+    watch.add_argument(
+        "--max-runs", type=int, default=None, metavar="N", help="stop after N nights"
+    )
     return parser
 
 
@@ -193,6 +223,7 @@ def _run(args: argparse.Namespace) -> int:
     progress.show_on(sys.stderr if show_progress else None)
     try:
         with run_lock(settings.lock_path(warehouse)):
+            _prepare_cold_process()
             result = nightly_pipeline(
                 raw_dir=str(raw_dir),
                 warehouse=str(warehouse),
@@ -209,6 +240,16 @@ def _run(args: argparse.Namespace) -> int:
     summary = RunSummary(**result)
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else summary.as_text())
     return EXIT_OK
+
+
+def _prepare_cold_process() -> None:
+    """Prefect's temporary server starts while GE and dbt are imported (flows/warmup.py)."""
+    from flows import warmup
+
+    server = warmup.start_temporary_prefect_server()
+    warmup.import_heavy_libraries()
+    if server is not None:
+        server.join()
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -256,6 +297,20 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _watch(args: argparse.Namespace) -> int:
+    from flows.watch import watch
+
+    raw_dir, warehouse = _locations(args)
+    return watch(
+        raw_dir,
+        warehouse,
+        poll_seconds=args.poll,
+        settle_seconds=args.settle,
+        as_json=args.json,
+        max_runs=args.max_runs,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``chitieu`` console script."""
     settings.quiet_third_party_defaults()
@@ -267,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         "template": _template,
         "report": _report,
         "serve": _serve,
+        "watch": _watch,
     }
     return commands[args.command](args)
 

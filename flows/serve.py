@@ -3,7 +3,9 @@
 Prefect schedules only against a real server. When ``PREFECT_API_URL`` is set,
 that server is used. Otherwise a local Prefect server is started here, keeping its
 database under ``data/prefect/`` beside the warehouse's data, so one machine needs
-nothing else. Runs triggered by the schedule execute in this process.
+nothing else. Prefect's runner starts each scheduled run in a fresh subprocess, which
+imports Prefect, Great Expectations and dbt again; ``chitieu watch`` (flows/watch.py)
+instead keeps one warm process and runs a night whenever the landing folder changes.
 """
 
 from __future__ import annotations
