@@ -321,8 +321,9 @@ def write_feedback_pages(
 def build_marts(building: Path) -> int:
     """Run the one ``dbt build`` of the run against the build file.
 
-    Every model, seed and data test; dbt's unit tests when the project or the tools
-    changed since the last published build (see :func:`flows.transform.nightly_build_args`).
+    Every node tonight's data can change, or everything when the project, the tools or
+    the reference data changed (:func:`flows.transform.nightly_selection`); dbt's unit
+    tests when the project or the tools changed (:func:`flows.transform.nightly_build_args`).
     """
     return run_dbt_build(building).nodes
 

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+
 from flows.load import connect, record_run
-from flows.publish import build_fingerprint
+from flows.publish import build_fingerprint, build_path
+from flows.reference import write_reference_tables
 from flows.settings import DBT_PROJECT_DIR
-from flows.transform import dbt_build_args, dbt_state_dir, nightly_build_args
+from flows.transform import (
+    RAW_DOWNSTREAM,
+    dbt_build_args,
+    dbt_state_dir,
+    nightly_build_args,
+    nightly_selection,
+    published_warehouse_of,
+    warehouse_env,
+)
 
 
 def test_build_args_use_absolute_project_paths():
@@ -19,6 +32,9 @@ def test_build_args_use_absolute_project_paths():
         assert value.is_absolute(), flag
         assert value == DBT_PROJECT_DIR or value.parent == DBT_PROJECT_DIR
     assert "--threads" not in args
+    # Nothing reads dbt's manifest.json or run_results.json; partial parsing keeps its own file.
+    assert "--no-write-json" in args
+    assert "--no-write-json" not in dbt_build_args(write_json=True)
 
 
 def test_build_args_can_set_threads_and_project():
@@ -62,3 +78,76 @@ def test_unit_tests_run_when_the_project_changed_since_the_last_build(tmp_path):
     assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
     # Only unit tests are left out: no model, seed or data test is ever deselected.
     assert not {"--select", "--exclude", "--selector", "-s"} & set(args)
+
+
+def _published_and_build_files(tmp_path: Path, fingerprint: str) -> tuple[Path, Path]:
+    """A published warehouse whose last run had ``fingerprint``, and its build file (a copy)."""
+    published = tmp_path / "warehouse.duckdb"
+    con = connect(published)
+    try:
+        write_reference_tables(con)
+    finally:
+        con.close()
+    _record_run_with(published, fingerprint, night=1)
+    building = build_path(published)
+    shutil.copy2(published, building)
+    return published, building
+
+
+def test_only_what_reads_raw_is_rebuilt_when_project_and_reference_data_are_unchanged(tmp_path):
+    _, building = _published_and_build_files(tmp_path, build_fingerprint())
+    assert published_warehouse_of(building) == tmp_path / "warehouse.duckdb"
+    args = nightly_build_args(building)
+    assert args[args.index("--select") + 1 :] == list(RAW_DOWNSTREAM)
+    assert "--exclude" not in args
+
+
+def test_everything_is_rebuilt_when_the_reference_data_changed(tmp_path):
+    _, building = _published_and_build_files(tmp_path, build_fingerprint())
+    con = duckdb.connect(str(building))
+    try:  # stage_and_refresh wrote a renamed ward tonight
+        con.execute(
+            "update ref.admin_units set unit_name = unit_name || ' (mới)'"
+            " where unit_key = (select min(unit_key) from ref.admin_units)"
+        )
+    finally:
+        con.close()
+    assert nightly_selection(building) == []
+    assert "--select" not in nightly_build_args(building)
+
+
+def test_everything_is_rebuilt_after_a_project_change_or_outside_a_build_file(tmp_path):
+    published, building = _published_and_build_files(tmp_path, "a project since changed")
+    assert nightly_selection(building) == []
+    _record_run_with(published, build_fingerprint(), night=2)
+    assert nightly_selection(published) == []  # not a build file: nothing to compare with
+    assert published_warehouse_of(published) is None
+    building.unlink()  # chitieu run --full: the build starts empty, no run recorded
+    connect(building).close()
+    assert nightly_selection(building) == []
+
+
+def test_the_nightly_selection_keeps_every_data_test_and_table_downstream_of_raw(tmp_path):
+    from dbt.cli.main import dbtRunner
+
+    paths = dbt_build_args(state_dir=tmp_path / "dbt")[1:9]  # project, profiles, target, logs
+    with warehouse_env(tmp_path / "warehouse.duckdb"):
+        manifest = dbtRunner().invoke(["parse", *paths, "--quiet", "--no-write-json"]).result
+
+        def listed(*selection: str) -> set[tuple[str, str]]:
+            args = ["ls", *paths, "--quiet", "--select", *selection]
+            result = dbtRunner(manifest=manifest).invoke(
+                [*args, "--output", "json", "--output-keys", "unique_id", "config"]
+            )
+            assert result.success, result.exception
+            rows = [json.loads(row) for row in result.result]
+            return {(row["unique_id"], row["config"].get("materialized", "")) for row in rows}
+
+        downstream = listed("source:raw+")
+        selected = listed(*RAW_DOWNSTREAM)
+    assert selected <= downstream
+    left_out = downstream - selected
+    # Only views (and the sources themselves) are left out: every table, every data test.
+    assert {materialized for _, materialized in left_out} <= {"view", ""}
+    assert all(unique_id.startswith(("model.", "source.")) for unique_id, _ in left_out)
+    assert any(unique_id.startswith("test.") for unique_id, _ in selected)
