@@ -233,6 +233,27 @@ def nightly_build_args(database: Path) -> list[str]:
     )
 
 
+def warm_up(warehouse: Path) -> None:
+    """Parse the dbt project now, as the next build of ``warehouse`` will (a warm process).
+
+    Same profile, paths and build file as the night's build, so the partial-parse state it
+    leaves is the one that build reads; the first build in a process then starts ~3 s
+    sooner. Parsing opens no connection to the warehouse.
+    """
+    quiet_third_party_defaults()
+    from dbt.cli.main import dbtRunner
+
+    building = build_path(warehouse)
+    args = ["parse", *dbt_build_args(state_dir=dbt_state_dir(building))[1:]]
+    with warehouse_env(building):
+        try:
+            result = dbtRunner().invoke(args)
+        finally:
+            release_dbt_connection()
+    if result.exception is not None or not result.success:
+        raise DbtBuildFailed(f"dbt could not parse the project: {result.exception}")
+
+
 def run_dbt_build(database: Path, args: list[str] | None = None) -> DbtBuildResult:
     """Run ``dbt build`` in-process against ``database``; raise :class:`DbtBuildFailed`.
 

@@ -62,13 +62,13 @@ def settled(now: Snapshot, paths: set[str], settle_seconds: float, clock_ns: int
     return clock_ns - newest >= settle_seconds * 1e9
 
 
-def warm_up() -> None:
+def warm_up(warehouse: Path) -> None:
     """Import and build, once, what every night needs and ``chitieu run`` pays each time.
 
-    Prefect (and, on the first night, its temporary server), the GE context and suites,
-    dbt, the catalog and the unit resolver.
+    Prefect and its temporary server, the GE context and suites, dbt and its parsed
+    project, the catalog and the unit resolver.
     """
-    from flows import validate, warmup
+    from flows import transform, validate, warmup
     from flows.parallel import reader_state
 
     server = warmup.start_temporary_prefect_server()
@@ -76,6 +76,7 @@ def warm_up() -> None:
     reader_state()
     validate.warm_up()
     validate.peer_groups()
+    transform.warm_up(warehouse)
     if server is not None:
         server.join()
 
@@ -175,7 +176,7 @@ def watch(
     # A service manager stops us with SIGTERM: finish the night in progress, then exit.
     signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
     started = time.perf_counter()
-    warm_up()
+    warm_up(warehouse)
     print(
         f"chitieu watch: ready in {time.perf_counter() - started:.1f} s (pid {os.getpid()}); "
         f"watching {raw_dir} every {poll_seconds:g} s → {warehouse}",

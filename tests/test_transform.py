@@ -151,3 +151,14 @@ def test_the_nightly_selection_keeps_every_data_test_and_table_downstream_of_raw
     assert {materialized for _, materialized in left_out} <= {"view", ""}
     assert all(unique_id.startswith(("model.", "source.")) for unique_id, _ in left_out)
     assert any(unique_id.startswith("test.") for unique_id, _ in selected)
+
+
+def test_warm_up_parses_for_the_nights_build_without_opening_the_warehouse(tmp_path):
+    """chitieu watch parses the project at start, where the night's build will look."""
+    from flows.publish import build_path
+    from flows.transform import warm_up
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    warm_up(warehouse)
+    assert (dbt_state_dir(build_path(warehouse)) / "target" / "partial_parse.msgpack").is_file()
+    assert not warehouse.exists() and not build_path(warehouse).exists()
