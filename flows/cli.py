@@ -186,17 +186,19 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     _add_locations(watch)
+    from flows.watch import DEFAULT_POLL_SECONDS, DEFAULT_SETTLE_SECONDS
+
     watch.add_argument(
         "--poll",
         type=float,
-        default=5.0,
+        default=DEFAULT_POLL_SECONDS,
         metavar="SECONDS",
         help="how often to look at the landing folder (default %(default)g)",
     )
     watch.add_argument(
         "--settle",
         type=float,
-        default=2.0,
+        default=DEFAULT_SETTLE_SECONDS,
         metavar="SECONDS",
         help="wait until changed files were not written for this long (default %(default)g)",
     )
@@ -246,10 +248,8 @@ def _prepare_cold_process() -> None:
     """Prefect's temporary server starts while GE and dbt are imported (flows/warmup.py)."""
     from flows import warmup
 
-    server = warmup.start_temporary_prefect_server()
-    warmup.import_heavy_libraries()
-    if server is not None:
-        server.join()
+    with warmup.temporary_prefect_server_starting():
+        warmup.import_heavy_libraries()
 
 
 def _status(args: argparse.Namespace) -> int:

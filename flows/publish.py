@@ -25,9 +25,23 @@ _BUILD_INPUTS = ("models", "macros", "seeds", "dbt_project.yml", "profiles.yml")
 _BUILD_TOOLS = ("dbt-core", "dbt-duckdb", "duckdb")
 
 
+_BUILD_SUFFIX = ".building"
+
+
 def build_path(published: Path) -> Path:
     """Where the next warehouse is built: beside the published one, same file system."""
-    return published.with_name(published.name + ".building")
+    return published.with_name(published.name + _BUILD_SUFFIX)
+
+
+def published_path(building: Path) -> Path | None:
+    """The published warehouse that ``building`` is the build file of (:func:`build_path`).
+
+    None for a file that is not a build file.
+    """
+    name = building.name
+    if not name.endswith(_BUILD_SUFFIX) or name == _BUILD_SUFFIX:
+        return None
+    return building.with_name(name.removesuffix(_BUILD_SUFFIX))
 
 
 def start_build(published: Path, from_scratch: bool = False) -> Path:

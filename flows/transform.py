@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.publish import build_fingerprint, build_path, last_build_fingerprint
+from flows.publish import build_fingerprint, build_path, last_build_fingerprint, published_path
 from flows.settings import DBT_PROJECT_DIR, WAREHOUSE_ENV, quiet_third_party_defaults
 
 
@@ -164,12 +164,6 @@ def reference_digest(database: Path) -> str | None:
         con.close()
 
 
-def published_warehouse_of(database: Path) -> Path | None:
-    """The published warehouse that ``database`` is the build file of; None for any other file."""
-    published = database.with_name(database.name.removesuffix(".building"))
-    return published if published != database and build_path(published) == database else None
-
-
 def nightly_selection(database: Path, fingerprint: str | None = None) -> list[str]:
     """The dbt selectors of the night's build of ``database``: ``[]`` means every node.
 
@@ -203,7 +197,7 @@ def nightly_selection(database: Path, fingerprint: str | None = None) -> list[st
     fingerprint = build_fingerprint() if fingerprint is None else fingerprint
     if last_build_fingerprint(database) != fingerprint:
         return []
-    published = published_warehouse_of(database)
+    published = published_path(database)
     if published is None:
         return []
     tonight = reference_digest(database)
@@ -233,6 +227,21 @@ def nightly_build_args(database: Path) -> list[str]:
     )
 
 
+def _invoke_dbt(database: Path, args: list[str]):
+    """``dbtRunner().invoke(args)`` in this process, with the profile pointed at ``database``.
+
+    dbt's connection is closed afterwards, whatever happened (see release_dbt_connection).
+    """
+    quiet_third_party_defaults()
+    from dbt.cli.main import dbtRunner
+
+    with warehouse_env(database):
+        try:
+            return dbtRunner().invoke(args)
+        finally:
+            release_dbt_connection()
+
+
 def warm_up(warehouse: Path) -> None:
     """Parse the dbt project now, as the next build of ``warehouse`` will (a warm process).
 
@@ -240,16 +249,9 @@ def warm_up(warehouse: Path) -> None:
     leaves is the one that build reads; the first build in a process then starts ~3 s
     sooner. Parsing opens no connection to the warehouse.
     """
-    quiet_third_party_defaults()
-    from dbt.cli.main import dbtRunner
-
     building = build_path(warehouse)
     args = ["parse", *dbt_build_args(state_dir=dbt_state_dir(building))[1:]]
-    with warehouse_env(building):
-        try:
-            result = dbtRunner().invoke(args)
-        finally:
-            release_dbt_connection()
+    result = _invoke_dbt(building, args)
     if result.exception is not None or not result.success:
         raise DbtBuildFailed(f"dbt could not parse the project: {result.exception}")
 
@@ -264,16 +266,9 @@ def run_dbt_build(database: Path, args: list[str] | None = None) -> DbtBuildResu
     ~0.2 s, so keeping the parsed manifest (``dbtRunner(manifest=...)``) saves no more
     than that, and would have to know when the project changed.
     """
-    quiet_third_party_defaults()
     if args is None:
         args = nightly_build_args(database)
-    from dbt.cli.main import dbtRunner
-
-    with warehouse_env(database):
-        try:
-            result = dbtRunner().invoke(args)
-        finally:
-            release_dbt_connection()
+    result = _invoke_dbt(database, args)
     if result.exception is not None:
         raise DbtBuildFailed(f"dbt build could not run: {result.exception}") from result.exception
     node_results = list(result.result or [])

@@ -972,17 +972,19 @@ class QualityGate:
         it all, at a fraction of the cost on a night with a few corrected files.
         """
         own = {s.unit_key for s in submissions if s.unit_key}
+        groups_of = self._groups_of_units()
+        groups = set(groups_of.reindex(list(own)).dropna())
+        return own | set(groups_of.index[groups_of.isin(groups)])
+
+    def _groups_of_units(self) -> pd.Series:
+        """:func:`peer_groups`, computed once per gate."""
         if self._peer_groups is None:
             self._peer_groups = peer_groups()
-        groups = set(self._peer_groups.reindex(list(own)).dropna())
-        peers = self._peer_groups.index[self._peer_groups.isin(groups)]
-        return own | set(peers)
+        return self._peer_groups
 
     def _peer_group(self, unit_keys: pd.Series) -> pd.Series:
         """The peer group of each unit (see :func:`peer_groups`)."""
-        if self._peer_groups is None:
-            self._peer_groups = peer_groups()
-        return unit_keys.map(self._peer_groups)
+        return unit_keys.map(self._groups_of_units())
 
     def _check_outliers(
         self,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,17 @@ def start_temporary_prefect_server() -> threading.Thread | None:
     thread = threading.Thread(target=start, name="chitieu-prefect-server", daemon=True)
     thread.start()
     return thread
+
+
+@contextmanager
+def temporary_prefect_server_starting() -> Iterator[None]:
+    """Prefect's temporary server starts (if needed) while the block runs; ready after it."""
+    server = start_temporary_prefect_server()
+    try:
+        yield
+    finally:
+        if server is not None:
+            server.join()
 
 
 def import_heavy_libraries() -> None:

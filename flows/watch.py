@@ -24,14 +24,15 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from flows import settings
-from flows.archive import landed_files
+from flows.archive import SETTLED_NANOSECONDS, landed_files
 
 DEFAULT_POLL_SECONDS = 5.0
-DEFAULT_SETTLE_SECONDS = 2.0
+# The archive trusts a file's stat once it was not written for this long: so does the watcher.
+DEFAULT_SETTLE_SECONDS = SETTLED_NANOSECONDS / 1e9
 
 # relative path → (size, mtime_ns, ctime_ns): enough to see that a file was added,
 # replaced, rewritten or removed without reading it.
@@ -71,14 +72,11 @@ def warm_up(warehouse: Path) -> None:
     from flows import transform, validate, warmup
     from flows.parallel import reader_state
 
-    server = warmup.start_temporary_prefect_server()
-    warmup.import_heavy_libraries()
-    reader_state()
-    validate.warm_up()
-    validate.peer_groups()
-    transform.warm_up(warehouse)
-    if server is not None:
-        server.join()
+    with warmup.temporary_prefect_server_starting():
+        warmup.import_heavy_libraries()
+        reader_state()
+        validate.warm_up()
+        transform.warm_up(warehouse)
 
 
 @dataclass
@@ -145,16 +143,15 @@ class Watcher:
 
 
 def status_line(record: dict) -> str:
-    """One line per night for the operator's log."""
+    """One line per night for the operator's log: when, how long, and the run's status line."""
+    from flows.pipeline import RunSummary
+
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record["finished_at_epoch"]))
-    outcome = record.get("outcome", "?")
+    outcome = record["outcome"]
     if outcome in {"busy", "failed"}:
-        return f"{when} {outcome}: {record.get('error', '')}"
-    return (
-        f"{when} {outcome} in {record['wall_seconds']:.1f} s: "
-        f"{record.get('files_seen', 0)} files, {record.get('submissions_loaded', 0)} loaded, "
-        f"{record.get('submissions_rejected', 0)} rejected"
-    )
+        return f"{when} {outcome}: {record['error']}"
+    summary = RunSummary(**{f.name: record[f.name] for f in fields(RunSummary)})
+    return f"{when} {outcome} in {record['wall_seconds']:.1f} s: {summary.status_line()}"
 
 
 def watch(

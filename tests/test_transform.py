@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from flows.load import connect, record_run
-from flows.publish import build_fingerprint, build_path
+from flows.publish import build_fingerprint, build_path, published_path
 from flows.reference import write_reference_tables
 from flows.settings import DBT_PROJECT_DIR
 from flows.transform import (
@@ -19,7 +19,6 @@ from flows.transform import (
     dbt_state_dir,
     nightly_build_args,
     nightly_selection,
-    published_warehouse_of,
     warehouse_env,
 )
 
@@ -96,7 +95,7 @@ def _published_and_build_files(tmp_path: Path, fingerprint: str) -> tuple[Path, 
 
 def test_only_what_reads_raw_is_rebuilt_when_project_and_reference_data_are_unchanged(tmp_path):
     _, building = _published_and_build_files(tmp_path, build_fingerprint())
-    assert published_warehouse_of(building) == tmp_path / "warehouse.duckdb"
+    assert published_path(building) == tmp_path / "warehouse.duckdb"
     args = nightly_build_args(building)
     assert args[args.index("--select") + 1 :] == list(RAW_DOWNSTREAM)
     assert "--exclude" not in args
@@ -121,7 +120,7 @@ def test_everything_is_rebuilt_after_a_project_change_or_outside_a_build_file(tm
     assert nightly_selection(building) == []
     _record_run_with(published, build_fingerprint(), night=2)
     assert nightly_selection(published) == []  # not a build file: nothing to compare with
-    assert published_warehouse_of(published) is None
+    assert published_path(published) is None
     building.unlink()  # chitieu run --full: the build starts empty, no run recorded
     connect(building).close()
     assert nightly_selection(building) == []
