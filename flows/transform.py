@@ -50,6 +50,7 @@ def dbt_build_args(
     unit_tests: bool = True,
     select: Sequence[str] = (),
     write_json: bool = False,
+    full_refresh: bool | None = None,
 ) -> list[str]:
     """Arguments of the run's ``dbt build``: every path absolute, nothing from the cwd.
 
@@ -57,6 +58,11 @@ def dbt_build_args(
     a one-off build). ``unit_tests=False`` leaves out dbt's unit tests (models' logic on
     fixed fixture rows) but never a model, a seed or a data test. ``select`` narrows the
     build to dbt selectors (see :func:`nightly_selection`; empty: everything).
+
+    ``full_refresh`` (default: when nothing is selected) recomputes every row of the
+    incremental models, which otherwise rebuild only the partitions touched by tonight's
+    submissions (``dbt_project/macros/rebuild_by_partition.sql``). Only the narrow nightly
+    build may be incremental: it is the one whose other inputs are known unchanged.
 
     ``write_json=False`` skips ``manifest.json`` and ``run_results.json`` (written twice
     per build, ~1.5 s): nothing of chitieu reads them, and partial parsing keeps its own
@@ -88,6 +94,8 @@ def dbt_build_args(
         args += ["--exclude-resource-type", "unit_test"]
     if select:
         args += ["--select", *select]
+    if not select if full_refresh is None else full_refresh:
+        args.append("--full-refresh")
     return args
 
 
@@ -124,11 +132,13 @@ def release_dbt_connection() -> None:
 # The tables stage_and_refresh rewrites every night from the reference package
 # (flows/reference.py): the only inputs of the build besides ``raw`` and the project.
 REFERENCE_TABLES = ("ref.admin_units", "ref.admin_crosswalk")
-# Every node that reads, directly or not, the rows a night appends to ``raw``: its tables,
-# its views' data tests and the data tests of the sources themselves. Staging views are
-# left out (see :func:`nightly_selection`); their data tests are not.
+# Every node that reads, directly or not, the rows a night appends to ``raw``: its tables
+# (incremental ones included), its views' data tests and the data tests of the sources
+# themselves. Staging views are left out (see :func:`nightly_selection`); their data
+# tests are not.
 RAW_DOWNSTREAM = (
     "source:raw+,config.materialized:table",
+    "source:raw+,config.materialized:incremental",
     "source:raw+,resource_type:test",
 )
 
@@ -185,6 +195,10 @@ def nightly_selection(database: Path, fingerprint: str | None = None) -> list[st
     fingerprint, which built everything (a new fingerprint always does). Every table
     downstream of ``source:raw`` is rebuilt and every data test downstream of it runs,
     including tests that also read a seed- or ref-only model (dbt's eager selection).
+    The incremental models among them (the big per-unit facts) rebuild only the units of
+    the partitions (2025 provinces) that tonight's submissions touched, which gives the
+    rows a full build would (``dbt_project/macros/rebuild_by_partition.sql``); every
+    other night passes ``--full-refresh`` (:func:`dbt_build_args`).
     Staging views downstream of ``raw`` are not recreated: a view stores its SQL, not
     rows, so the published one already reads tonight's rows, and its SQL is a project
     file, unchanged; their data tests still run on tonight's rows. No model reads the
@@ -250,7 +264,8 @@ def warm_up(warehouse: Path) -> None:
     sooner. Parsing opens no connection to the warehouse.
     """
     building = build_path(warehouse)
-    args = ["parse", *dbt_build_args(state_dir=dbt_state_dir(building))[1:]]
+    build_args = dbt_build_args(state_dir=dbt_state_dir(building), full_refresh=False)
+    args = ["parse", *build_args[1:]]
     result = _invoke_dbt(building, args)
     if result.exception is not None or not result.success:
         raise DbtBuildFailed(f"dbt could not parse the project: {result.exception}")

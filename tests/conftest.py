@@ -61,3 +61,29 @@ def truth(demo_run):
         (f"pre2025:{row['unit_code']}", row["indicator_code"], row["period_code"]): row["value"]
         for row in demo_run["manifest"].expected_values
     }
+
+
+@pytest.fixture
+def correct_a_demo_value(demo_run):
+    """Write one demo ward's correction into a landing folder: one value changed in its file.
+
+    Call it with the folder (a copy of the demo's); returns (unit_key, indicator_code,
+    period_code, corrected value).
+    """
+    import openpyxl
+
+    expected = next(
+        row
+        for row in demo_run["manifest"].expected_values
+        if row["source_file"] == "nam-2024/pho-van.xlsx"
+        and (row["indicator_code"], row["period_code"]) == ("XD.KET_NAP_DV", "2024")
+    )
+
+    def correct(raw_dir: Path) -> tuple[str, str, str, float]:
+        workbook = openpyxl.load_workbook(raw_dir / expected["source_file"])
+        workbook[expected["source_sheet"]][expected["source_cell"]] = expected["value"] + 1
+        workbook.save(raw_dir / expected["source_file"])
+        unit_key = f"pre2025:{expected['unit_code']}"
+        return unit_key, "XD.KET_NAP_DV", "2024", expected["value"] + 1
+
+    return correct

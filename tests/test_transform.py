@@ -34,6 +34,9 @@ def test_build_args_use_absolute_project_paths():
     # Nothing reads dbt's manifest.json or run_results.json; partial parsing keeps its own file.
     assert "--no-write-json" in args
     assert "--no-write-json" not in dbt_build_args(write_json=True)
+    # A build of everything recomputes every row of the incremental models too.
+    assert "--full-refresh" in args
+    assert "--full-refresh" not in dbt_build_args(select=["some_model"])
 
 
 def test_build_args_can_set_threads_and_project():
@@ -99,6 +102,7 @@ def test_only_what_reads_raw_is_rebuilt_when_project_and_reference_data_are_unch
     args = nightly_build_args(building)
     assert args[args.index("--select") + 1 :] == list(RAW_DOWNSTREAM)
     assert "--exclude" not in args
+    assert "--full-refresh" not in args  # the one build that may be incremental
 
 
 def test_everything_is_rebuilt_when_the_reference_data_changed(tmp_path):
@@ -112,7 +116,8 @@ def test_everything_is_rebuilt_when_the_reference_data_changed(tmp_path):
     finally:
         con.close()
     assert nightly_selection(building) == []
-    assert "--select" not in nightly_build_args(building)
+    args = nightly_build_args(building)
+    assert "--select" not in args and "--full-refresh" in args
 
 
 def test_everything_is_rebuilt_after_a_project_change_or_outside_a_build_file(tmp_path):

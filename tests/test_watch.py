@@ -7,7 +7,6 @@ import shutil
 import time
 
 import duckdb
-import openpyxl
 
 from flows.watch import Watcher, changed_paths, landing_snapshot, settled, status_line
 
@@ -49,7 +48,9 @@ def test_a_change_waits_until_it_has_settled(tmp_path):
     assert settled(now, {"gone.xlsx"}, 2.0, clock)  # a removal has nothing to wait for
 
 
-def test_watcher_publishes_a_correction_from_its_warm_process(demo_run, tmp_path):
+def test_watcher_publishes_a_correction_from_its_warm_process(
+    demo_run, correct_a_demo_value, tmp_path
+):
     """The demo's published state, watched: nothing to do, then one ward's correction."""
     raw = tmp_path / "raw"
     shutil.copytree(demo_run["raw_dir"], raw)
@@ -62,15 +63,7 @@ def test_watcher_publishes_a_correction_from_its_warm_process(demo_run, tmp_path
     assert caught_up["outcome"] == "current" and caught_up["files_seen"] == 51
     assert watcher.run_if_changed() is None  # nothing changed: no night
 
-    expected = next(
-        row
-        for row in demo_run["manifest"].expected_values
-        if row["source_file"] == "nam-2024/pho-van.xlsx"
-        and (row["indicator_code"], row["period_code"]) == ("XD.KET_NAP_DV", "2024")
-    )
-    workbook = openpyxl.load_workbook(raw / expected["source_file"])
-    workbook[expected["source_sheet"]][expected["source_cell"]] = expected["value"] + 1
-    workbook.save(raw / expected["source_file"])
+    unit_key, indicator_code, period_code, corrected_value = correct_a_demo_value(raw)
 
     watcher.settle_seconds = 3600
     assert watcher.run_if_changed() is None  # just written: not yet settled
@@ -86,9 +79,9 @@ def test_watcher_publishes_a_correction_from_its_warm_process(demo_run, tmp_path
     try:
         (value,) = con.execute(
             "select value from marts.fct_indicator_value "
-            "where unit_key = ? and indicator_code = 'XD.KET_NAP_DV' and period_code = '2024'",
-            [f"pre2025:{expected['unit_code']}"],
+            "where unit_key = ? and indicator_code = ? and period_code = ?",
+            [unit_key, indicator_code, period_code],
         ).fetchone()
     finally:
         con.close()
-    assert value == expected["value"] + 1
+    assert value == corrected_value

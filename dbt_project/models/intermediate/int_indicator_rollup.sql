@@ -32,7 +32,9 @@ legacy_wards as (
         case when is_derived_numerator then 1 else 0 end as n_derived_numerator_units,
         value_source
     from {{ ref('int_ward_values__components') }}
-    where scheme = 'pre2025'
+    where
+        scheme = 'pre2025'
+        and {{ only_units_to_rebuild('unit_key') }}
 ),
 
 new_wards as (
@@ -50,6 +52,7 @@ new_wards as (
         n_derived_numerator_units,
         value_source
     from {{ ref('int_ward_values__2025') }}
+    where {{ only_units_to_rebuild('unit_key') }}
 ),
 
 upper_levels as (
@@ -67,6 +70,7 @@ upper_levels as (
         n_derived_numerator_units,
         value_source
     from {{ ref('int_rollup__upper_levels') }}
+    where {{ only_units_to_rebuild('unit_key') }}
 ),
 
 unioned as (

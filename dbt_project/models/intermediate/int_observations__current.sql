@@ -26,6 +26,7 @@ with observations as (
         source_cell,
         source_row
     from {{ ref('stg_raw__observations') }}
+    where {{ only_units_to_rebuild('unit_key') }}
 ),
 
 submissions as (

@@ -31,6 +31,7 @@ ward_values as (
     where
         scheme = 'pre2025'
         and unit_aggregation in ('sum', 'ratio', 'mean')
+        and {{ only_units_to_rebuild('unit_key') }}
     union all
     select
         unit_key as ward_key,
@@ -43,7 +44,9 @@ ward_values as (
         n_derived_numerator_units > 0 as is_derived_numerator,
         n_units_reporting >= n_units_expected as is_complete
     from {{ ref('int_ward_values__2025') }}
-    where unit_aggregation in ('sum', 'ratio', 'mean')
+    where
+        unit_aggregation in ('sum', 'ratio', 'mean')
+        and {{ only_units_to_rebuild('unit_key') }}
 ),
 
 ancestors as (
@@ -71,6 +74,7 @@ expected as (
 usable as (
     select
         ancestors.ancestor_key,
+        ward_values.ward_key,
         ward_values.indicator_code,
         ward_values.period_code,
         ward_values.unit_aggregation,
@@ -96,10 +100,10 @@ aggregated as (
         indicator_code,
         period_code,
         unit_aggregation,
-        sum(value) as value_sum,
-        avg(value) as value_mean,
-        sum(numerator_value) as numerator_value,
-        sum(denominator_value) as denominator_value,
+        {{ ordered_sum('value', 'ward_key') }} as value_sum,
+        {{ ordered_avg('value', 'ward_key') }} as value_mean,
+        {{ ordered_sum('numerator_value', 'ward_key') }} as numerator_value,
+        {{ ordered_sum('denominator_value', 'ward_key') }} as denominator_value,
         count(*) as n_units_reporting,
         count(*) filter (where is_derived_numerator) as n_derived_numerator_units,
         bool_and(is_complete) as are_reporting_wards_complete

@@ -15,7 +15,9 @@ with observations as (
         received_at,
         submission_id
     from {{ ref('int_observations__current') }}
-    where target_value is not null
+    where
+        target_value is not null
+        and {{ only_units_to_rebuild('unit_key') }}
 ),
 
 periods as (

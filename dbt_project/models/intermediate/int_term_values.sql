@@ -15,6 +15,7 @@ with aggregated as (
         first_year_with_value,
         last_year_with_value
     from {{ ref('int_term_values__aggregated') }}
+    where {{ only_units_to_rebuild('unit_key') }}
 ),
 
 catalog as (

@@ -12,6 +12,7 @@ with yearly as (
     where
         period_type = 'year'
         and value is not null
+        and {{ only_units_to_rebuild('unit_key') }}
 ),
 
 windows as (
@@ -38,9 +39,9 @@ aggregated as (
         windows.basis,
         catalog.time_aggregation,
         windows.n_years_in_window,
-        sum(yearly.value) as value_sum,
+        {{ ordered_sum('yearly.value', 'yearly.period_year') }} as value_sum,
         arg_max(yearly.value, yearly.period_year) as value_last,
-        avg(yearly.value) as value_mean,
+        {{ ordered_avg('yearly.value', 'yearly.period_year') }} as value_mean,
         count(*) as n_years_with_value,
         min(yearly.period_year) as first_year_with_value,
         max(yearly.period_year) as last_year_with_value

@@ -19,6 +19,7 @@ with components as (
         is_derived_numerator,
         value_source
     from {{ ref('int_ward_values__components') }}
+    where {{ only_units_to_rebuild('unit_key') }}
 ),
 
 crosswalk as (
@@ -40,6 +41,7 @@ feeders as (
 legacy_values as (
     select
         crosswalk.new_unit_key,
+        crosswalk.old_unit_key,
         crosswalk.share,
         components.indicator_code,
         components.period_code,
@@ -67,10 +69,10 @@ apportioned_sums as (
         indicator_code,
         period_code,
         unit_aggregation,
-        sum(share * value) filter (where is_usable) as weighted_sum,
-        sum(share) filter (where is_usable) as share_sum,
-        sum(share * numerator_value) filter (where is_usable) as numerator_value,
-        sum(share * denominator_value) filter (where is_usable) as denominator_value,
+        {{ ordered_sum('share * value', 'old_unit_key', where='is_usable') }} as weighted_sum,
+        {{ ordered_sum('share', 'old_unit_key', where='is_usable') }} as share_sum,
+        {{ ordered_sum('share * numerator_value', 'old_unit_key', where='is_usable') }} as numerator_value,
+        {{ ordered_sum('share * denominator_value', 'old_unit_key', where='is_usable') }} as denominator_value,
         count(*) filter (where is_usable) as n_units_reporting,
         count(*) filter (where is_usable and is_derived_numerator) as n_derived_numerator_units
     from legacy_values

@@ -43,7 +43,9 @@ current_values as (
     from {{ ref('int_observations__current') }} as current_obs
     inner join units
         on current_obs.unit_key = units.unit_key
-    where current_obs.value is not null
+    where
+        current_obs.value is not null
+        and {{ only_units_to_rebuild('current_obs.unit_key') }}
 ),
 
 plain_values as (

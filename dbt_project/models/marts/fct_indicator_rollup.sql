@@ -17,6 +17,7 @@ with rollup as (
         n_derived_numerator_units,
         value_source
     from {{ ref('int_indicator_rollup') }}
+    where {{ only_units_to_rebuild('unit_key') }}
 )
 
 select

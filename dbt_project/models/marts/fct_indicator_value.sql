@@ -26,6 +26,7 @@ with current_values as (
         source_row,
         n_versions
     from {{ ref('int_observations__current') }}
+    where {{ only_units_to_rebuild('unit_key') }}
 ),
 
 periods as (

@@ -10,7 +10,9 @@ with yearly as (
         n_units_reporting,
         n_units_expected
     from {{ ref('int_indicator_rollup') }}
-    where period_type = 'year'
+    where
+        period_type = 'year'
+        and {{ only_units_to_rebuild('unit_key') }}
 ),
 
 indicators as (

@@ -13,6 +13,7 @@ with term_values as (
         n_years_with_value,
         last_year_with_value
     from {{ ref('int_term_values') }}
+    where {{ only_units_to_rebuild('unit_key') }}
 ),
 
 targets as (
@@ -25,6 +26,7 @@ targets as (
         target_text,
         is_target_per_year
     from {{ ref('int_term_targets') }}
+    where {{ only_units_to_rebuild('unit_key') }}
 ),
 
 terms as (
