@@ -38,6 +38,7 @@ import time
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -767,6 +768,9 @@ class QualityGate:
             ValidationResultIdentifier,
         )
 
+        # Given, not left to GE: without a run_time, GE parses the run name as a date, and
+        # a run id such as 20261129T044001-9449ad reads as an offset beyond 24 h and fails.
+        run = RunIdentifier(run_name=run_id, run_time=datetime.now(UTC))
         with self._engine.lock:
             self._start_docs_site()
             store = self._context.validation_results_store
@@ -774,7 +778,7 @@ class QualityGate:
                 for name, result in results.items():
                     key = ValidationResultIdentifier(
                         expectation_suite_identifier=ExpectationSuiteIdentifier(name=name),
-                        run_id=RunIdentifier(run_name=run_id),
+                        run_id=run,
                         batch_identifier=batch_name,
                     )
                     store.set(key, result)

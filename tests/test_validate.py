@@ -125,6 +125,16 @@ def test_gates_share_one_context_and_docs_show_only_their_run(gate, demo_dir, tm
     assert len(pages) == 4  # one validation result per suite
 
 
+def test_docs_render_for_a_run_id_that_reads_like_a_date(gate, demo_dir, tmp_path):
+    """Run ids end in random hex; GE must not take 2026…-9449ad for a date and offset."""
+    run_id = "20261129T044001-9449ad"  # one night in ~1,600 got such an id, and failed
+    night = QualityGate(load_catalog(), docs_dir=tmp_path / "docs")
+    report = night.check([_submission(demo_dir, "nam-2024/pho-hoa.xlsx")], run_id=run_id)
+    assert report.docs_index
+    pages = [p.as_posix() for p in (tmp_path / "docs" / "validations").rglob("*.html")]
+    assert pages and all(run_id in page for page in pages)
+
+
 def test_history_of_the_compared_units_gives_the_whole_historys_verdicts(gate, demo_run):
     """The pipeline reads only the units a night's outlier checks can look at (each
     submission's unit and its peer group): the verdicts equal those against every value."""
