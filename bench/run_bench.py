@@ -277,6 +277,16 @@ def running_prefect_server(timeout: float = 300.0) -> Iterator[RunningServer]:
                 server.wait(30)
 
 
+def _stage_times(wall: float, stages: dict[str, float]) -> dict:
+    """A night's wall time, its stage times, their total and what lies outside them."""
+    return {
+        "wall_seconds": round(wall, 2),
+        "stage_seconds": stages,
+        "stages_total_seconds": round(sum(stages.values()), 2),
+        "outside_stages_seconds": round(wall - sum(stages.values()), 2),
+    }
+
+
 def run_pipeline(
     command: list[str], raw_dir: Path, warehouse: Path, api_url: str | None = None
 ) -> dict:
@@ -300,13 +310,9 @@ def run_pipeline(
     if process.returncode != 0:
         raise RuntimeError(f"chitieu run exited {process.returncode}:\n{stderr[-4000:]}")
     summary = json.loads(stdout[stdout.index("{") :])
-    stages = summary["seconds_by_stage"]
     return {
-        "wall_seconds": round(wall, 2),
-        "stage_seconds": stages,
-        "stages_total_seconds": round(sum(stages.values()), 2),
-        # Imports, the temporary Prefect server, the lock: everything outside the stages.
-        "outside_stages_seconds": round(wall - sum(stages.values()), 2),
+        # Outside the stages: imports, the temporary Prefect server, the lock.
+        **_stage_times(wall, summary["seconds_by_stage"]),
         "prefect_server": "running" if api_url else "temporary",
         "outcome": summary["outcome"],
         "files_seen": summary["files_seen"],
@@ -373,13 +379,9 @@ def run_watch_incremental(
             log.seek(0)
             raise RuntimeError(f"chitieu watch did not publish: {records}\n{log.read()[-4000:]}")
     caught_up, night = records
-    stages = night["seconds_by_stage"]
     return {
         "change_to_published_seconds": round(night["finished_at_epoch"] - changed_at, 2),
-        "wall_seconds": night["wall_seconds"],
-        "stage_seconds": stages,
-        "stages_total_seconds": round(sum(stages.values()), 2),
-        "outside_stages_seconds": round(night["wall_seconds"] - sum(stages.values()), 2),
+        **_stage_times(night["wall_seconds"], night["seconds_by_stage"]),
         "watcher_ready_and_caught_up_seconds": round(ready_seconds, 2),
         "catch_up_outcome": caught_up["outcome"],
         "poll_seconds": poll_seconds,
@@ -499,6 +501,15 @@ def machine() -> dict:
 
 # ------------------------------------------------------------------ the report
 
+# The nights measured per size, in the order they run (keys of bench_size's result).
+NIGHTS = (
+    "night",
+    "incremental",
+    "night_running_server",
+    "incremental_running_server",
+    "incremental_watch",
+)
+
 
 def _gib(nbytes: int) -> str:
     return f"{nbytes / 1024**3:.2f}"
@@ -559,11 +570,7 @@ def _watch_cell(result: dict) -> str:
 
 
 def _peak_pss(result: dict) -> int:
-    runs = ("night", "incremental", "night_running_server", "incremental_running_server")
-    peaks = [result[label]["peak_pss_bytes"] for label in runs if label in result]
-    if "incremental_watch" in result:
-        peaks.append(result["incremental_watch"]["peak_pss_bytes"])
-    return max(peaks)
+    return max(result[label]["peak_pss_bytes"] for label in NIGHTS if label in result)
 
 
 def stage_table(results: list[dict]) -> str:
@@ -574,13 +581,7 @@ def stage_table(results: list[dict]) -> str:
         "|---:|---|" + "---:|" * (len(stages) + 1),
     ]
     for r in results:
-        for label in (
-            "night",
-            "incremental",
-            "night_running_server",
-            "incremental_running_server",
-            "incremental_watch",
-        ):
+        for label in NIGHTS:
             if label not in r:
                 continue
             run = r[label]

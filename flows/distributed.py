@@ -40,6 +40,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows.catalog import Catalog, load_catalog
+from flows.parallel import reader_state
 from flows.publish import build_fingerprint
 from flows.settings import INDICATOR_CATALOG_CSV, VALIDATION_RULES_CSV
 from flows.submission import FileReading, LandedFile, Submission, read_submissions
@@ -114,7 +115,7 @@ def _submit(runner, prefect_task, parameters: dict):
 _work_done: Counter[str] = Counter()
 # A worker may run several tasks at once on threads: its cached state is built once.
 _state_lock = threading.Lock()
-_parser_state: tuple[tuple, Catalog, UnitResolver] | None = None
+_parser_state: tuple[Catalog, UnitResolver] | None = None
 _gate_state: tuple[tuple, QualityGate] | None = None
 # GE's context is not safe for two validations at once: parts take turns per process.
 _gate_lock = threading.Lock()
@@ -131,16 +132,14 @@ def _inputs_key() -> tuple[int, int]:
 
 
 def _worker_parser() -> tuple[Catalog, UnitResolver]:
-    """This process's catalog and unit resolver, built on first use."""
+    """This process's catalog and unit resolver (:func:`flows.parallel.reader_state`)."""
     global _parser_state
-    key = _inputs_key()
     with _state_lock:
-        if _parser_state is None or _parser_state[0] != key:
-            from flows.reference import load_reference
-
-            _parser_state = (key, load_catalog(), UnitResolver(load_reference()))
+        state = reader_state()
+        if state is not _parser_state:
+            _parser_state = state
             _work_done["parser_builds"] += 1
-        return _parser_state[1], _parser_state[2]
+        return state
 
 
 def _worker_gate() -> QualityGate:

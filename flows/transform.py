@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from flows.publish import build_fingerprint, build_path, last_build_fingerprint, published_path
+from flows.schema import REF_TABLES
 from flows.settings import DBT_PROJECT_DIR, WAREHOUSE_ENV, quiet_third_party_defaults
 
 
@@ -131,7 +132,7 @@ def release_dbt_connection() -> None:
 
 # The tables stage_and_refresh rewrites every night from the reference package
 # (flows/reference.py): the only inputs of the build besides ``raw`` and the project.
-REFERENCE_TABLES = ("ref.admin_units", "ref.admin_crosswalk")
+REFERENCE_TABLES = tuple(f"ref.{name}" for name in REF_TABLES)
 # Every node that reads, directly or not, the rows a night appends to ``raw``: its tables
 # (incremental ones included), its views' data tests and the data tests of the sources
 # themselves. Staging views are left out (see :func:`nightly_selection`); their data
@@ -174,7 +175,13 @@ def reference_digest(database: Path) -> str | None:
         con.close()
 
 
-def nightly_selection(database: Path, fingerprint: str | None = None) -> list[str]:
+def same_project_as_last_build(database: Path) -> bool:
+    """Whether the build fingerprint (project files, tool versions) is the one of the last
+    run recorded in ``database``, i.e. of its last passing build."""
+    return last_build_fingerprint(database) == build_fingerprint()
+
+
+def nightly_selection(database: Path, same_project: bool | None = None) -> list[str]:
     """The dbt selectors of the night's build of ``database``: ``[]`` means every node.
 
     A build file starts as a copy of the published warehouse, which already holds every
@@ -207,9 +214,13 @@ def nightly_selection(database: Path, fingerprint: str | None = None) -> list[st
     Otherwise — a first build, ``chitieu run --full`` (an empty build file: no recorded
     run), a new fingerprint, new reference data, or a ``database`` that is not a build
     file beside a published warehouse — every node runs.
+
+    ``same_project``: whether the fingerprint test above holds, if the caller knows
+    (:func:`same_project_as_last_build`); None works it out.
     """
-    fingerprint = build_fingerprint() if fingerprint is None else fingerprint
-    if last_build_fingerprint(database) != fingerprint:
+    if same_project is None:
+        same_project = same_project_as_last_build(database)
+    if not same_project:
         return []
     published = published_path(database)
     if published is None:
@@ -232,12 +243,11 @@ def nightly_build_args(database: Path) -> list[str]:
     fingerprint (or of ``chitieu run --full``, which starts from an empty build) ran them,
     so a night that skips them relies on a pass of exactly the same unit tests.
     """
-    fingerprint = build_fingerprint()
-    unit_tests = last_build_fingerprint(database) != fingerprint
+    same_project = same_project_as_last_build(database)
     return dbt_build_args(
         state_dir=dbt_state_dir(database),
-        unit_tests=unit_tests,
-        select=nightly_selection(database, fingerprint),
+        unit_tests=not same_project,
+        select=nightly_selection(database, same_project),
     )
 
 

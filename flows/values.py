@@ -136,21 +136,17 @@ def original_text_of(raw: object) -> str:
 # (four in five cells of the bench files): a float's reading depends on the number
 # alone and ParsedValue is immutable, so one reading per number is shared. Zero is
 # left out (0.0 and -0.0 are the same key but not the same value), NaN too (never found).
-_MAX_NUMBER_READINGS = 65_536
-_number_readings: dict[float, ParsedValue] = {}
+@lru_cache(maxsize=65_536)
+def _number_reading(number: float) -> ParsedValue:
+    return _parse_numeric_cell(number, original_text_of(number))
 
 
 def parse_value(raw: object, value_type: str) -> ParsedValue:
     """Read one value cell of an indicator of the given catalog ``value_type``."""
     if type(raw) is float:  # the usual cell, as below without the type tests
-        reading = _number_readings.get(raw)
-        if reading is None:
-            reading = _parse_numeric_cell(raw, original_text_of(raw))
-            if raw and raw == raw:
-                if len(_number_readings) >= _MAX_NUMBER_READINGS:
-                    _number_readings.clear()
-                _number_readings[raw] = reading
-        return reading
+        if raw and raw == raw:
+            return _number_reading(raw)
+        return _parse_numeric_cell(raw, original_text_of(raw))
     original = original_text_of(raw)
     if raw is None:
         return ParsedValue(None, original_text=original, is_blank=True)

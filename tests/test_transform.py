@@ -159,7 +159,6 @@ def test_the_nightly_selection_keeps_every_data_test_and_table_downstream_of_raw
 
 def test_warm_up_parses_for_the_nights_build_without_opening_the_warehouse(tmp_path):
     """chitieu watch parses the project at start, where the night's build will look."""
-    from flows.publish import build_path
     from flows.transform import warm_up
 
     warehouse = tmp_path / "warehouse.duckdb"
