@@ -231,6 +231,38 @@ def nightly_selection(database: Path, same_project: bool | None = None) -> list[
     return list(RAW_DOWNSTREAM)
 
 
+# The schemas of dbt's tables: the incremental models are among them.
+MODEL_SCHEMAS = ("intermediate", "marts")
+# An incremental night leaves the rows it deleted in place (profiles.yml: no vacuum). Once
+# they are more than this share of the rows still live, the night rebuilds in full instead.
+MAX_DELETED_ROW_SHARE = 0.25
+
+
+def deleted_row_share(database: Path) -> float:
+    """Rows deleted but still stored in the model tables of ``database``, per live row.
+
+    DuckDB counts a deleted row in a table's ``estimated_size`` until a vacuum or a
+    rewrite of the table drops it; ``count(*)`` counts live rows only. 0 for a missing file.
+    """
+    if not database.is_file():
+        return 0.0
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        tables = con.execute(
+            "select schema_name, table_name, estimated_size from duckdb_tables()"
+            " where schema_name in (select unnest(?))",
+            [list(MODEL_SCHEMAS)],
+        ).fetchall()
+        stored = sum(size for _, _, size in tables)
+        live = sum(
+            con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            for schema, name, _ in tables
+        )
+    finally:
+        con.close()
+    return (stored - live) / live if live else 0.0
+
+
 def nightly_build_args(database: Path) -> list[str]:
     """The night's ``dbt build`` of ``database``: dbt's files beside it; unit tests if needed.
 
@@ -242,12 +274,19 @@ def nightly_build_args(database: Path) -> list[str]:
     the warehouse. A run is recorded only when its build passed, and the first run under a
     fingerprint (or of ``chitieu run --full``, which starts from an empty build) ran them,
     so a night that skips them relies on a pass of exactly the same unit tests.
+
+    A narrow night rebuilds its incremental models in full (``--full-refresh``) once the
+    rows deleted by earlier incremental nights, still stored, exceed
+    ``MAX_DELETED_ROW_SHARE`` of the live rows (:func:`deleted_row_share`): the rebuilt
+    tables are fresh, which keeps the warehouse file from growing night after night.
     """
     same_project = same_project_as_last_build(database)
+    select = nightly_selection(database, same_project)
     return dbt_build_args(
         state_dir=dbt_state_dir(database),
         unit_tests=not same_project,
-        select=nightly_selection(database, same_project),
+        select=select,
+        full_refresh=not select or deleted_row_share(database) > MAX_DELETED_ROW_SHARE,
     )
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from flows import settings
-from flows.archive import SETTLED_NANOSECONDS, landed_files
+from flows.archive import SETTLED_NANOSECONDS, scan_landing_folder
 
 DEFAULT_POLL_SECONDS = 5.0
 # The archive trusts a file's stat once it was not written for this long: so does the watcher.
@@ -41,15 +41,14 @@ Snapshot = dict[str, tuple[int, int, int]]
 
 def landing_snapshot(raw_dir: Path) -> Snapshot:
     """What the landing folder holds now, by ``stat`` only (the files the pipeline would see)."""
-    snapshot: Snapshot = {}
-    for path in landed_files(raw_dir):
-        try:
-            stat = path.stat()
-        except FileNotFoundError:  # removed between the listing and the stat
-            continue
-        key = path.relative_to(raw_dir).as_posix()
-        snapshot[key] = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-    return snapshot
+    return {
+        landed.relative_path: (
+            landed.stat.st_size,
+            landed.stat.st_mtime_ns,
+            landed.stat.st_ctime_ns,
+        )
+        for landed in scan_landing_folder(raw_dir)
+    }
 
 
 def changed_paths(before: Snapshot, now: Snapshot) -> set[str]:

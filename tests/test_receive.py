@@ -113,3 +113,54 @@ def test_manifest_lines_without_a_fingerprint_still_read(tmp_path, settled_at_on
     receive_landing_folder(raw, root)
     assert len(_manifest_lines(root)) == 2
     assert [f.relative_path for f in read_manifest(root)] == ["a.xlsx"]
+
+
+def test_the_manifest_is_followed_by_what_was_appended_and_reread_when_rewritten(
+    tmp_path, settled_at_once
+):
+    """A long-lived process reads only the manifest's new lines, but never a stale copy of it."""
+    raw, root = tmp_path / "raw", tmp_path / "archive"
+    _land(raw, "a.xlsx", b"first ward")
+    receive_landing_folder(raw, root)
+    manifest = root / archive.MANIFEST
+    with manifest.open("a", encoding="utf-8") as lines:  # a line being written: not read yet
+        lines.write('{"sha256": "abc", "relat')
+    assert set(archive._last_settled_arrivals(root)) == {"a.xlsx"}
+    _land(raw, "b.xlsx", b"second ward")
+    with manifest.open("a", encoding="utf-8") as lines:  # the torn line ends: skipped, as before
+        lines.write("\n")
+    receive_landing_folder(raw, root)
+    assert set(archive._last_settled_arrivals(root)) == {"a.xlsx", "b.xlsx"}
+
+    # Rewritten in place (same inode) and no shorter: the whole file is read again.
+    kept = [line for line in _manifest_lines_lenient(root) if line["relative_path"] == "b.xlsx"]
+    padded = "".join(json.dumps(line) + "\n" for line in kept) + "\n" * manifest.stat().st_size
+    manifest.write_text(padded, encoding="utf-8")
+    assert set(archive._last_settled_arrivals(root)) == {"b.xlsx"}
+
+
+def _manifest_lines_lenient(archive_root: Path) -> list[dict]:
+    lines = []
+    for text in (archive_root / archive.MANIFEST).read_text(encoding="utf-8").splitlines():
+        try:
+            lines.append(json.loads(text))
+        except json.JSONDecodeError:
+            continue
+    return lines
+
+
+def test_the_landing_scan_skips_links_hidden_files_and_lock_files(tmp_path):
+    raw = tmp_path / "raw"
+    _land(raw, "b/ward.xlsx", b"x")
+    _land(raw, "a.xlsx", b"x")
+    _land(raw, ".hidden/c.xlsx", b"x")
+    _land(raw, "~$a.xlsx", b"x")
+    _land(raw, ".a.xlsx", b"x")
+    outside = _land(tmp_path / "elsewhere", "secret.xlsx", b"x")
+    (raw / "link.xlsx").symlink_to(outside)
+    (raw / "linked-folder").symlink_to(outside.parent, target_is_directory=True)
+    scanned = archive.scan_landing_folder(raw)
+    assert [entry.relative_path for entry in scanned] == ["a.xlsx", "b/ward.xlsx"]
+    assert [entry.path for entry in scanned] == [raw / "a.xlsx", raw / "b" / "ward.xlsx"]
+    assert scanned[0].stat.st_size == 1
+    assert archive.scan_landing_folder(tmp_path / "missing") == []

@@ -14,9 +14,11 @@ from flows.publish import build_fingerprint, build_path, published_path
 from flows.reference import write_reference_tables
 from flows.settings import DBT_PROJECT_DIR
 from flows.transform import (
+    MAX_DELETED_ROW_SHARE,
     RAW_DOWNSTREAM,
     dbt_build_args,
     dbt_state_dir,
+    deleted_row_share,
     nightly_build_args,
     nightly_selection,
     warehouse_env,
@@ -49,6 +51,8 @@ def test_profiles_reads_the_one_warehouse_setting():
     profiles = (DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8")
     assert "env_var('CHITIEU_WAREHOUSE')" in profiles
     assert "extensions" not in profiles
+    # Incremental nights leave deleted rows for a later full rebuild, not for a vacuum.
+    assert "max_vacuum_tasks: 0" in profiles
 
 
 def test_dbt_keeps_its_files_beside_the_warehouse(tmp_path):
@@ -103,6 +107,42 @@ def test_only_what_reads_raw_is_rebuilt_when_project_and_reference_data_are_unch
     assert args[args.index("--select") + 1 :] == list(RAW_DOWNSTREAM)
     assert "--exclude" not in args
     assert "--full-refresh" not in args  # the one build that may be incremental
+
+
+def _delete_model_rows(database: Path, live: int, deleted: int) -> None:
+    """A model table of ``live + deleted`` rows, ``deleted`` of them deleted but still stored."""
+    con = duckdb.connect(str(database))
+    try:
+        con.execute("set max_vacuum_tasks = 0")  # as dbt's connection (profiles.yml)
+        con.execute("create schema if not exists marts")
+        con.execute(f"create table marts.fct_example as select range as unit from range({live})")
+        con.execute(
+            f"insert into marts.fct_example select range from range({live}, {live + deleted})"
+        )
+        con.execute(f"delete from marts.fct_example where unit >= {live}")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def test_deleted_rows_are_counted_until_a_rebuild_reclaims_them(tmp_path):
+    database = tmp_path / "warehouse.duckdb"
+    assert deleted_row_share(database) == 0.0  # no file yet
+    _delete_model_rows(database, live=4000, deleted=1000)
+    assert deleted_row_share(database) == 0.25
+    con = duckdb.connect(str(database))
+    try:  # what --full-refresh does: a fresh table
+        con.execute("create or replace table marts.fct_example as from marts.fct_example")
+    finally:
+        con.close()
+    assert deleted_row_share(database) == 0.0
+
+
+def test_a_narrow_night_rebuilds_in_full_once_too_many_deleted_rows_are_stored(tmp_path):
+    _, building = _published_and_build_files(tmp_path, build_fingerprint())
+    _delete_model_rows(building, live=1000, deleted=int(1000 * MAX_DELETED_ROW_SHARE) + 1)
+    args = nightly_build_args(building)
+    assert args[args.index("--select") + 1 : args.index("--full-refresh")] == list(RAW_DOWNSTREAM)
 
 
 def test_everything_is_rebuilt_when_the_reference_data_changed(tmp_path):
