@@ -19,7 +19,10 @@ import hashlib
 import json
 import os
 import re
+import threading
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +33,9 @@ _SAFE_EXTENSION = re.compile(r"^\.[a-z0-9]{1,8}$")
 # A file changed less than this long before it was hashed may change again within the
 # same tick of the file system's clock, unseen by ``stat``: its fingerprint is not trusted.
 SETTLED_NANOSECONDS = 2_000_000_000
+# Archiving a file is mostly waiting for the disk (its fsync): a few threads overlap the
+# waits of a night with thousands of new files.
+ARCHIVING_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -130,7 +136,20 @@ def archive_file(
     night can tell, from ``stat`` alone, that the landing file still holds these bytes.
     """
     archive_root.mkdir(parents=True, exist_ok=True)
-    staging = archive_root / f".incoming-{os.getpid()}"
+    arrival = _copy_into_archive(source, relative_path, received_at, archive_root)
+    _append_manifest(archive_root, [arrival])
+    return arrival[0]
+
+
+def _copy_into_archive(
+    source: Path, relative_path: str, received_at: datetime, archive_root: Path
+) -> tuple[ArchivedFile, StatFingerprint | None]:
+    """Copy ``source``'s bytes into the archive, durably, once per content: no manifest line.
+
+    Returns the archived file and, when it is settled, its landing file's fingerprint.
+    Safe to call from several threads at once (each stages into its own file).
+    """
+    staging = archive_root / f".incoming-{os.getpid()}-{threading.get_ident()}"
     digest = hashlib.sha256()
     size = 0
     hashing_started_ns = time.time_ns()
@@ -157,26 +176,34 @@ def archive_file(
         staging.chmod(0o444)
         os.replace(staging, target)
     archived = ArchivedFile(sha256, target, relative_path, size, received_at)
-    _append_manifest(archive_root, archived, before if settled else None)
-    return archived
+    return archived, before if settled else None
 
 
 def _append_manifest(
-    archive_root: Path, archived: ArchivedFile, fingerprint: StatFingerprint | None = None
+    archive_root: Path, arrivals: Sequence[tuple[ArchivedFile, StatFingerprint | None]]
 ) -> None:
-    entry = {
-        "sha256": archived.sha256,
-        "archived_path": archived.archived_path.relative_to(archive_root).as_posix(),
-        "relative_path": archived.relative_path,
-        "size_bytes": archived.size_bytes,
-        "received_at": archived.received_at.isoformat(),
-        "archived_at": datetime.now(UTC).replace(tzinfo=None).isoformat(),
-    }
-    if fingerprint is not None:
-        entry["stat"] = fingerprint.as_json()
-    line = json.dumps(entry, ensure_ascii=False)
+    """One manifest line per arrival, in order, written and synced at once.
+
+    Called only once the archived copies are durable (fsynced), so a line never names
+    bytes a crash could lose; a crash before the lines are synced loses the lines only,
+    and their files are archived again on the next night.
+    """
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat()
+    lines = []
+    for archived, fingerprint in arrivals:
+        entry = {
+            "sha256": archived.sha256,
+            "archived_path": archived.archived_path.relative_to(archive_root).as_posix(),
+            "relative_path": archived.relative_path,
+            "size_bytes": archived.size_bytes,
+            "received_at": archived.received_at.isoformat(),
+            "archived_at": now,
+        }
+        if fingerprint is not None:
+            entry["stat"] = fingerprint.as_json()
+        lines.append(json.dumps(entry, ensure_ascii=False) + "\n")
     with (archive_root / MANIFEST).open("a", encoding="utf-8") as manifest:
-        manifest.write(line + "\n")
+        manifest.write("".join(lines))
         manifest.flush()
         os.fsync(manifest.fileno())
 
@@ -308,10 +335,13 @@ def receive_landing_folder(raw_dir: Path, archive_root: Path) -> list[ArchivedFi
     So a night with one changed file of 10,000 reads and hashes one file. An unchanged
     file is not written to the manifest again: the manifest grows with arrivals, not with
     nights. Anything else (a new name, a changed fingerprint, an old manifest line without
-    one, a missing archived copy) goes through :func:`archive_file` as before.
+    one, a missing archived copy) is copied into the archive as :func:`archive_file`
+    does, on a few threads, and their manifest lines are appended, in the landing
+    folder's order, once every copy is durable.
     """
     known = _last_settled_arrivals(archive_root)
-    received = []
+    received: list[ArchivedFile | None] = []
+    to_copy: list[tuple[int, LandingEntry]] = []
     for landed in scan_landing_folder(raw_dir):
         previous = known.get(landed.relative_path)
         if (
@@ -320,10 +350,22 @@ def receive_landing_folder(raw_dir: Path, archive_root: Path) -> list[ArchivedFi
             and previous[1].archived_path.is_file()
         ):
             received.append(previous[1])
-            continue
-        arrived = datetime.fromtimestamp(landed.stat.st_mtime, UTC).replace(tzinfo=None)
-        received.append(archive_file(landed.path, landed.relative_path, arrived, archive_root))
-    return received
+        else:
+            to_copy.append((len(received), landed))
+            received.append(None)
+    if to_copy:
+        archive_root.mkdir(parents=True, exist_ok=True)
+
+        def copy(landed: LandingEntry) -> tuple[ArchivedFile, StatFingerprint | None]:
+            arrived = datetime.fromtimestamp(landed.stat.st_mtime, UTC).replace(tzinfo=None)
+            return _copy_into_archive(landed.path, landed.relative_path, arrived, archive_root)
+
+        with ThreadPoolExecutor(max_workers=ARCHIVING_THREADS) as pool:
+            arrivals = list(pool.map(copy, [landed for _, landed in to_copy]))
+        _append_manifest(archive_root, arrivals)
+        for (index, _), (archived, _) in zip(to_copy, arrivals, strict=True):
+            received[index] = archived
+    return received  # type: ignore[return-value]  # every None was filled
 
 
 def clear_incoming(archive_root: Path) -> None:

@@ -164,3 +164,25 @@ def test_the_landing_scan_skips_links_hidden_files_and_lock_files(tmp_path):
     assert [entry.path for entry in scanned] == [raw / "a.xlsx", raw / "b" / "ward.xlsx"]
     assert scanned[0].stat.st_size == 1
     assert archive.scan_landing_folder(tmp_path / "missing") == []
+
+
+def test_many_new_files_are_archived_together_and_listed_in_landing_order(tmp_path):
+    raw, root = tmp_path / "raw", tmp_path / "archive"
+    names = [f"{ward % 3}/ward-{ward:02d}.xlsx" for ward in range(30)]
+    for name in names:
+        _land(raw, name, name.encode())
+    _land(raw, "copy-of-ward-00.xlsx", b"0/ward-00.xlsx")  # same bytes, another name
+    received = receive_landing_folder(raw, root)
+    assert [f.relative_path for f in received] == sorted([*names, "copy-of-ward-00.xlsx"])
+    assert [line["relative_path"] for line in _manifest_lines(root)] == [
+        f.relative_path for f in received
+    ]
+    by_name = {f.relative_path: f for f in received}
+    stored_once = {
+        by_name[name].archived_path for name in ("0/ward-00.xlsx", "copy-of-ward-00.xlsx")
+    }
+    assert len(stored_once) == 1
+    assert not list(root.glob(".incoming-*"))
+    for archived in received:
+        assert archived.archived_path.read_bytes() == (raw / archived.relative_path).read_bytes()
+        assert archived.archived_path.stat().st_mode & 0o777 == 0o444
