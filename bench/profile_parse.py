@@ -2,11 +2,12 @@
 
 ``python bench/profile_parse.py DIR [--limit 500] [--top 30]`` parses up to ``limit``
 xlsx files of ``DIR`` in one process (the serial path, ``read_submissions``) under
-cProfile, then prints the cost per file of each stage (container check, calamine read,
-package XML extras, ``parse_sheet``, unit resolution, building the submission) and the
-functions with the most own time. It also prints the two costs the process pool of
-:func:`flows.parallel.read_all` adds in its parent: building the unit resolver (once per
-call) and unpickling each worker's results (bytes and time per file, as sent).
+cProfile, then prints the cost per file of each stage (container check, direct xlsx
+read or calamine, package XML extras, ``parse_sheet``, unit resolution, building the
+submission) and the functions with the most own time. It also prints the two costs
+the process pool of :func:`flows.parallel.read_all` adds in its parent: building the
+unit resolver (once per call) and unpickling each worker's results (bytes and time per
+file, as sent).
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ STAGES = (
     ("  parts inflated once, shared (_inflate_whole)", "_inflate_whole"),
     ("  worksheet extent scan (_check_worksheet_extent)", "_check_worksheet_extent"),
     ("read_workbook total", "read_workbook"),
-    ("  calamine open (from_filelike)", "from_filelike"),
+    ("  direct xlsx reader (xlsx_cells.read_plain_xlsx)", "read_plain_xlsx"),
+    ("    shared strings (_shared_strings)", "_shared_strings"),
+    ("    worksheet cells (_sheet_cells)", "_sheet_cells"),
+    ("  calamine open, unusual files only (from_filelike)", "from_filelike"),
     ("  calamine sheet load (get_sheet_by_index)", "get_sheet_by_index"),
     ("  calamine cells out (to_python)", "to_python"),
     ("  cells to Python lists (_calamine_rows)", "_calamine_rows"),

@@ -33,7 +33,13 @@ _UNPREFIXED_CELL_REF = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\""
 # read block each, they are decompressed whole, once, and kept for the reader, within a
 # budget; larger ones are streamed, so a hostile part is never held whole in memory here.
 _READER_PARTS = frozenset(
-    {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "content.xml"}
+    {
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "xl/styles.xml",
+        "xl/sharedStrings.xml",
+        "content.xml",
+    }
 )
 _KEPT_PART_BYTES = 1 << 20
 _KEPT_TOTAL_BYTES = 16 << 20
@@ -103,6 +109,14 @@ class OpenedPackage:
         """A part's bytes, decompressed only if the container check did not already."""
         cached = self._parts.get(name)
         return cached if cached is not None else self.archive.read(name)
+
+    def kept(self, name: str) -> bytes | None:
+        """A part the container check decompressed whole and kept; None for any other.
+
+        The direct xlsx reader (:mod:`flows.xlsx_cells`) reads only these: a part too
+        large to be kept, or not inflated cleanly, leaves the workbook to calamine.
+        """
+        return self._parts.get(name)
 
     def _keep(self, part: zipfile.ZipInfo) -> bytes | None:
         """The whole of a small part the reader will need, kept for it; else None.

@@ -1,0 +1,300 @@
+"""The direct xlsx reader (flows.xlsx_cells) against calamine: the same grids, or a fallback.
+
+Each workbook is read twice through ``flows.ingest``: with the package the container
+check opened (the direct reader, when the workbook is plain) and without it (calamine
+only). Cells are compared with their types, so a float read as a date, or a string
+trimmed differently, fails. Workbooks are the demo files as openpyxl writes them
+(inline strings), the same files rewritten with shared strings as Excel, LibreOffice
+and Google Sheets write them, and edge cells built from one demo file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from flows.demo import generate_demo
+from flows.ingest import SheetGrid, _read_spreadsheet
+from flows.safety import check_container
+from flows.xlsx_cells import read_plain_xlsx
+
+_INLINE_CELL = re.compile(rb'<c ([^>]*?)t="inlineStr"([^>]*)><is>(.*?)</is></c>', re.DOTALL)
+_SHARED_STRINGS_REL = (
+    b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+)
+_SHARED_STRINGS_TYPE = (
+    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+)
+SHEET = "xl/worksheets/sheet1.xml"
+STRINGS = "xl/sharedStrings.xml"
+STYLES = "xl/styles.xml"
+WORKBOOK = "xl/workbook.xml"
+RELATIONS = "xl/_rels/workbook.xml.rels"
+
+
+def parts_of(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def zipped(parts: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, body in parts.items():
+            archive.writestr(name, body)
+    return out.getvalue()
+
+
+def to_shared_strings(data: bytes, rich: bool = False, phonetic: bool = False) -> bytes:
+    """An inline-string workbook (openpyxl) rewritten with shared strings (Excel's way).
+
+    ``rich`` splits each text into two formatted runs at its first space; ``phonetic``
+    adds a phonetic run, which is not part of the text.
+    """
+    parts = parts_of(data)
+    items: dict[bytes, int] = {}
+
+    def shared(match: re.Match) -> bytes:
+        body = match.group(3)
+        text = body[3:-4] if body.startswith(b"<t>") else b""
+        if rich and b" " in text.strip():
+            head, _space, tail = text.partition(b" ")
+            body = (
+                b'<r><t>%s</t></r><r><rPr><b/><sz val="11"/></rPr>'
+                b'<t xml:space="preserve"> %s</t></r>' % (head, tail)
+            )
+        if phonetic:
+            body += b'<rPh sb="0" eb="1"><t>PH</t></rPh><phoneticPr fontId="1"/>'
+        index = items.setdefault(body, len(items))
+        return b'<c %st="s"%s><v>%d</v></c>' % (match.group(1), match.group(2), index)
+
+    for name in [name for name in parts if name.startswith("xl/worksheets/")]:
+        parts[name] = _INLINE_CELL.sub(shared, parts[name])
+    parts[STRINGS] = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        b'count="%d" uniqueCount="%d">%s</sst>'
+        % (len(items), len(items), b"".join(b"<si>%s</si>" % body for body in items))
+    )
+    parts[RELATIONS] = parts[RELATIONS].replace(b"</Relationships>", _SHARED_STRINGS_REL)
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", _SHARED_STRINGS_TYPE
+    )
+    return zipped(parts)
+
+
+def typed(grids: list[SheetGrid]) -> list:
+    return [
+        (
+            (grid.name, grid.index, grid.visible, grid.percent_cells),
+            [[(type(cell).__name__, cell) for cell in row] for row in grid.rows],
+        )
+        for grid in grids
+    ]
+
+
+def read_both(data: bytes) -> tuple[bool, object, object]:
+    """(read directly?, grids or error with the package, grids or error by calamine alone)."""
+
+    def outcome(package: object) -> object:
+        try:
+            return typed(_read_spreadsheet(data, package))  # type: ignore[arg-type]
+        except Exception as error:
+            return (type(error).__name__, str(error))
+
+    package = check_container(data)
+    direct = package is not None and read_plain_xlsx(package) is not None
+    return direct, outcome(package), outcome(None)
+
+
+@pytest.fixture(scope="module")
+def demo_workbooks(tmp_path_factory) -> dict[str, bytes]:
+    out_dir = tmp_path_factory.mktemp("demo")
+    manifest = generate_demo(out_dir)
+    workbooks = {}
+    for relative in manifest.files:
+        data = (out_dir / relative).read_bytes()
+        if Path(relative).suffix == ".xlsx" and data.startswith(b"PK"):
+            workbooks[relative] = data
+    return workbooks
+
+
+@pytest.fixture(scope="module")
+def base_parts(demo_workbooks) -> dict[str, bytes]:
+    """A shared-strings demo workbook with a date cell (style 4), to build edge cases on."""
+    for data in demo_workbooks.values():
+        parts = parts_of(to_shared_strings(data))
+        if b's="4" t="n"><v>' in parts[SHEET] and b"DD/MM/YYYY" in parts[STYLES]:
+            return parts
+    pytest.fail("no demo workbook with a date cell")
+
+
+def test_demo_files_read_directly_as_calamine_reads_them(demo_workbooks):
+    direct = 0
+    for relative, data in demo_workbooks.items():
+        read_directly, new, old = read_both(data)
+        assert new == old, relative
+        direct += read_directly
+    # Nearly all are plain (a few hold formula errors calamine refuses, and go to it).
+    assert direct >= len(demo_workbooks) * 0.8
+
+
+@pytest.mark.parametrize(
+    ("rich", "phonetic"), [(False, False), (True, False), (False, True), (True, True)]
+)
+def test_shared_strings_demo_files_read_directly_as_calamine(demo_workbooks, rich, phonetic):
+    direct = 0
+    for relative, data in demo_workbooks.items():
+        read_directly, new, old = read_both(to_shared_strings(data, rich, phonetic))
+        assert new == old, relative
+        direct += read_directly
+    assert direct >= len(demo_workbooks) * 0.8
+
+
+def with_item(parts: dict[str, bytes], item: bytes, cell: bytes = b"H70") -> bytes:
+    """The workbook with one more shared string item, shown in ``cell`` of a new last row."""
+    changed = dict(parts)
+    index = parts[STRINGS].count(b"<si>")
+    row = re.search(rb"\d+", cell).group()  # type: ignore[union-attr]
+    changed[STRINGS] = parts[STRINGS].replace(b"</sst>", item + b"</sst>")
+    changed[SHEET] = parts[SHEET].replace(
+        b"</sheetData>",
+        b'<row r="%s"><c r="%s" t="s"><v>%d</v></c></row></sheetData>' % (row, cell, index),
+    )
+    return zipped(changed)
+
+
+def with_changes(parts: dict[str, bytes], **changes: tuple[bytes | re.Pattern, bytes]) -> bytes:
+    """The workbook with one replacement per part: sheet, strings, styles, workbook, rels.
+
+    The first match of ``old`` (bytes, or a compiled pattern) is replaced.
+    """
+    names = {"sheet": SHEET, "strings": STRINGS, "styles": STYLES, "workbook": WORKBOOK}
+    changed = dict(parts)
+    for key, (old, new) in changes.items():
+        name = names.get(key, RELATIONS)
+        pattern = old if isinstance(old, re.Pattern) else re.compile(re.escape(old))
+        changed[name], replaced = pattern.subn(new.replace(b"\\", b"\\\\"), changed[name], 1)
+        assert replaced, old
+    return zipped(changed)
+
+
+# Shared string items the direct reader reads; each must equal calamine's text.
+READ_ITEMS = {
+    "entities": b"<si><t>a&amp;b &#233; &#x1EA0;&lt;&quot;&apos;&gt;</t></si>",
+    "carriage return entity": b"<si><t>a&#13;b</t></si>",
+    "trimmed entity blank": b"<si><t>a&#13;</t></si>",
+    "x000D escape": b"<si><t>a_x000D_b</t></si>",
+    "escaped underscore": b"<si><t>a_x005F_x000D_b_x00e9_</t></si>",
+    "rich text": b'<si><r><t>Ch\xe1\xbb\x89 </t></r><r><rPr><b/><sz val="11"/></rPr>'
+    b'<t xml:space="preserve"> ti\xc3\xaau </t></r></si>',
+    "phonetic run": b'<si><t>a</t><rPh sb="0" eb="1"><t>A</t></rPh><phoneticPr fontId="1"/></si>',
+    "rich and phonetic": b"<si><r><t>ab</t></r><r><t>cd</t></r>"
+    b'<rPh sb="0" eb="2"><t>x</t></rPh></si>',
+    "preserved blanks": b'<si><t xml:space="preserve"> a b </t></si>',
+    "trimmed blanks": b"<si><t> a b </t></si>",
+    "line feed": b"<si><t>a\nb</t></si>",
+    "no-break space": b"<si><t>\xc2\xa0a\xc2\xa0</t></si>",
+    "empty, far away": b"<si><t/></si>",
+}
+
+
+@pytest.mark.parametrize("item", READ_ITEMS.values(), ids=READ_ITEMS.keys())
+def test_shared_string_items_read_directly_as_calamine(base_parts, item):
+    for cell in (b"H70", b"AB200"):
+        read_directly, new, old = read_both(with_item(base_parts, item, cell))
+        assert read_directly
+        assert new == old
+
+
+def test_cell_kinds_read_directly_as_calamine(base_parts):
+    row = (
+        b'<row r="70"><c r="A70" t="b"><v>1</v></c><c r="B70" t="b"><v>0</v></c>'
+        b'<c r="C70" t="e"><v>#DIV/0!</v></c><c r="D70"><f>1+1</f><v>2</v></c>'
+        b'<c r="E70" t="str"><f>A1</f><v>a &amp; b</v></c><c r="F70" s="4"><v>45642</v></c>'
+        b'<c r="G70" t="inlineStr"><is><t>x</t></is></c><c r="H70" s="0" t="s" cm="1"><v>0</v></c>'
+        b'<c r="I70"><v>1e3</v></c><c r="J70" s="1"/></row></sheetData>'
+    )
+    read_directly, new, old = read_both(with_changes(base_parts, sheet=(b"</sheetData>", row)))
+    assert read_directly
+    assert new == old
+
+
+@pytest.mark.parametrize(
+    "code", [b"dd/mm/yyyy", b"yyyy-mm-dd", b"#,##0.0", b"0.00%", b"#,##0;[Red]-#,##0", b"General"]
+)
+def test_plain_number_formats_read_directly_as_calamine(base_parts, code):
+    workbook = with_changes(
+        base_parts, styles=(b'formatCode="DD/MM/YYYY"', b'formatCode="%s"' % code)
+    )
+    read_directly, new, old = read_both(workbook)
+    assert read_directly
+    assert new == old
+
+
+def test_second_and_hidden_sheets_read_directly_as_calamine(base_parts):
+    for state in (b"visible", b"hidden", b"veryHidden"):
+        parts = dict(base_parts)
+        parts["xl/worksheets/sheet2.xml"] = base_parts[SHEET].replace(b"<v>1", b"<v>7", 3)
+        parts[WORKBOOK] = base_parts[WORKBOOK].replace(
+            b"</sheets>",
+            b'<sheet name="Phu luc" sheetId="2" state="%s" r:id="rId9"/></sheets>' % state,
+        )
+        parts[RELATIONS] = base_parts[RELATIONS].replace(
+            b"</Relationships>",
+            b'<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/'
+            b'2006/relationships/worksheet" Target="worksheets/sheet2.xml"/></Relationships>',
+        )
+        read_directly, new, old = read_both(zipped(parts))
+        assert read_directly
+        assert new == old
+        assert len(new) == 2  # type: ignore[arg-type]
+
+
+DATE_CELL = re.compile(rb's="4" t="n"><v>[0-9]+</v>')
+FALLBACKS = {
+    "time format": {"styles": (b'formatCode="DD/MM/YYYY"', b'formatCode="hh:mm"')},
+    "month name": {"styles": (b'formatCode="DD/MM/YYYY"', b'formatCode="d-mmm-yy"')},
+    "quoted letters": {"styles": (b'formatCode="DD/MM/YYYY"', b'formatCode="0&quot; ngay&quot;"')},
+    "date with time": {"sheet": (DATE_CELL, b's="4" t="n"><v>45642.5</v>')},
+    "1900 leap day": {"sheet": (DATE_CELL, b's="4" t="n"><v>60</v>')},
+    "1904 dates": {"workbook": (b"<workbookPr", b'<workbookPr date1904="1"')},
+    "unknown error": {
+        "sheet": (
+            b"</sheetData>",
+            b'<row r="70"><c r="H70" t="e"><v>#SPILL!</v></c></row></sheetData>',
+        )
+    },
+    "formula without result": {
+        "sheet": (b"</sheetData>", b'<row r="70"><c r="H70"><f>1+1</f></c></row></sheetData>')
+    },
+    "string index out of range": {
+        "sheet": (
+            b"</sheetData>",
+            b'<row r="70"><c r="H70" t="s"><v>9999</v></c></row></sheetData>',
+        )
+    },
+    "cell without reference": {
+        "sheet": (b"</sheetData>", b'<row r="70"><c><v>1</v></c></row></sheetData>')
+    },
+    "prefixed strings": {"strings": (b"<sst xmlns=", b"<x:sst xmlns:x=")},
+    "strings extension": {"strings": (b"</sst>", b"<extLst/></sst>")},
+    "raw carriage return": {"strings": (b"</sst>", b"<si><t>a\r\nb</t></si></sst>")},
+    "escape across runs": {
+        "strings": (b"</sst>", b"<si><r><t>a_x00</t></r><r><t>0D_</t></r></si></sst>")
+    },
+    "chart sheet": {"rels": (b"relationships/worksheet", b"relationships/chartsheet")},
+}
+
+
+@pytest.mark.parametrize("changes", FALLBACKS.values(), ids=FALLBACKS.keys())
+def test_unusual_workbooks_fall_back_to_calamine(base_parts, changes):
+    read_directly, new, old = read_both(with_changes(base_parts, **changes))
+    assert not read_directly
+    assert new == old
