@@ -88,7 +88,7 @@ def scan_landing_folder(raw_dir: Path) -> list[LandingEntry]:
     Symbolic links are neither followed nor read: a link in the landing folder could
     otherwise pull any file of the machine into the warehouse. One ``os.scandir`` per
     folder and one ``lstat`` per file (the entry's type comes with the listing): a
-    watcher scans 10,000 files twice a second, and each night's receive scans them again.
+    watcher scans the whole folder at every poll, and each night's receive scans it again.
     """
     found: list[LandingEntry] = []
 
