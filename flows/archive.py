@@ -21,7 +21,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -126,28 +126,16 @@ def _archived_name(sha256: str, relative_path: str) -> str:
     return sha256 + (extension if _SAFE_EXTENSION.match(extension) else "")
 
 
-def archive_file(
-    source: Path, relative_path: str, received_at: datetime, archive_root: Path
-) -> ArchivedFile:
-    """Copy ``source`` into the archive (once per content) and record its arrival.
-
-    The manifest line also keeps the file's :class:`StatFingerprint`, when it is settled
-    (unchanged during the copy, and last changed well before it began), so that a later
-    night can tell, from ``stat`` alone, that the landing file still holds these bytes.
-    """
-    archive_root.mkdir(parents=True, exist_ok=True)
-    arrival = _copy_into_archive(source, relative_path, received_at, archive_root)
-    _append_manifest(archive_root, [arrival])
-    return arrival[0]
-
-
 def _copy_into_archive(
     source: Path, relative_path: str, received_at: datetime, archive_root: Path
 ) -> tuple[ArchivedFile, StatFingerprint | None]:
     """Copy ``source``'s bytes into the archive, durably, once per content: no manifest line.
 
-    Returns the archived file and, when it is settled, its landing file's fingerprint.
-    Safe to call from several threads at once (each stages into its own file).
+    Returns the archived file and, when it is settled (unchanged during the copy, and last
+    changed well before it began), its landing file's :class:`StatFingerprint`, which the
+    manifest line keeps so that a later night can tell, from ``stat`` alone, that the
+    landing file still holds these bytes. Safe to call from several threads at once (each
+    stages into its own file).
     """
     staging = archive_root / f".incoming-{os.getpid()}-{threading.get_ident()}"
     digest = hashlib.sha256()
@@ -218,23 +206,32 @@ def read_manifest(archive_root: Path) -> list[ArchivedFile]:
     if not path.exists():
         return []
     seen: dict[tuple[str, str], ArchivedFile] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for entry in _manifest_entries(path.read_text(encoding="utf-8")):
+        key = (entry["sha256"], entry["relative_path"])
+        if key not in seen:
+            archived = _archived_file(archive_root, entry)
+            if archived.archived_path.exists():
+                seen[key] = archived
+    return list(seen.values())
+
+
+def _manifest_entries(text: str) -> Iterator[dict]:
+    """The manifest lines of ``text``, parsed; a line cut short by a crash is skipped."""
+    for line in text.splitlines():
         try:
-            entry = json.loads(line)
+            yield json.loads(line)
         except json.JSONDecodeError:
             continue
-        key = (entry["sha256"], entry["relative_path"])
-        archived_path = archive_root / entry["archived_path"]
-        if key in seen or not archived_path.exists():
-            continue
-        seen[key] = ArchivedFile(
-            entry["sha256"],
-            archived_path,
-            entry["relative_path"],
-            entry["size_bytes"],
-            datetime.fromisoformat(entry["received_at"]),
-        )
-    return list(seen.values())
+
+
+def _archived_file(archive_root: Path, entry: dict) -> ArchivedFile:
+    return ArchivedFile(
+        entry["sha256"],
+        archive_root / entry["archived_path"],
+        entry["relative_path"],
+        entry["size_bytes"],
+        datetime.fromisoformat(entry["received_at"]),
+    )
 
 
 class _ManifestTail:
@@ -275,11 +272,7 @@ class _ManifestTail:
                 manifest.seek(0)
             appended = manifest.read()
         complete = appended.rfind(b"\n") + 1
-        for line in appended[:complete].decode("utf-8").splitlines():
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue
+        for entry in _manifest_entries(appended[:complete].decode("utf-8")):
             self.last[entry["relative_path"]] = entry
         self.offset += complete
         self.consumed_tail = (self.consumed_tail + appended[:complete])[-self._CHECKED_BYTES :]
@@ -299,16 +292,7 @@ def _last_settled_arrivals(archive_root: Path) -> dict[str, tuple[StatFingerprin
     path = (archive_root / MANIFEST).absolute()
     last = _manifest_tails.setdefault(path, _ManifestTail()).read(path)
     return {
-        name: (
-            StatFingerprint(*entry["stat"]),
-            ArchivedFile(
-                entry["sha256"],
-                archive_root / entry["archived_path"],
-                name,
-                entry["size_bytes"],
-                datetime.fromisoformat(entry["received_at"]),
-            ),
-        )
+        name: (StatFingerprint(*entry["stat"]), _archived_file(archive_root, entry))
         for name, entry in last.items()
         if entry.get("stat")
     }
@@ -335,9 +319,9 @@ def receive_landing_folder(raw_dir: Path, archive_root: Path) -> list[ArchivedFi
     So a night with one changed file of 10,000 reads and hashes one file. An unchanged
     file is not written to the manifest again: the manifest grows with arrivals, not with
     nights. Anything else (a new name, a changed fingerprint, an old manifest line without
-    one, a missing archived copy) is copied into the archive as :func:`archive_file`
-    does, on a few threads, and their manifest lines are appended, in the landing
-    folder's order, once every copy is durable.
+    one, a missing archived copy) is copied into the archive (:func:`_copy_into_archive`)
+    on a few threads, and their manifest lines are appended, in the landing folder's
+    order, once every copy is durable.
     """
     known = _last_settled_arrivals(archive_root)
     received: list[ArchivedFile | None] = []

@@ -190,13 +190,18 @@ def _read_spreadsheet(data: bytes, package: OpenedPackage | None = None) -> list
             rows = _calamine_rows(sheet)
         except Exception as error:
             raise damaged_file() from error
-        sheet_extras = extras.get(metadata.name, _SheetExtras())
-        _overlay(rows, sheet_extras.problems)
         visible = metadata.visible == python_calamine.SheetVisibleEnum.Visible
-        grids.append(
-            SheetGrid(metadata.name, index, visible, rows, frozenset(sheet_extras.percent_cells))
-        )
+        grids.append(_grid(metadata.name, index, visible, rows, extras))
     return grids
+
+
+def _grid(
+    name: str, index: int, visible: bool, rows: list[list], extras: dict[str, _SheetExtras]
+) -> SheetGrid:
+    """A sheet's grid, with what only the package XML tells (error cells, percent formats)."""
+    sheet_extras = extras.get(name, _SheetExtras())
+    _overlay(rows, sheet_extras.problems)
+    return SheetGrid(name, index, visible, rows, frozenset(sheet_extras.percent_cells))
 
 
 def _plain_grids(sheets: list[PlainSheet], package: OpenedPackage) -> list[SheetGrid]:
@@ -205,10 +210,7 @@ def _plain_grids(sheets: list[PlainSheet], package: OpenedPackage) -> list[Sheet
     grids = []
     for sheet in sheets:
         check_sheet_size(sheet.name, sheet.height, sheet.width)
-        sheet_extras = extras.get(sheet.name, _SheetExtras())
-        _overlay(sheet.rows, sheet_extras.problems)
-        percent_cells = frozenset(sheet_extras.percent_cells)
-        grids.append(SheetGrid(sheet.name, sheet.index, sheet.visible, sheet.rows, percent_cells))
+        grids.append(_grid(sheet.name, sheet.index, sheet.visible, sheet.rows, extras))
     return grids
 
 

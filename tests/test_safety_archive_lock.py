@@ -8,11 +8,10 @@ import os
 import signal
 import time
 import zipfile
-from datetime import datetime
 
 import pytest
 
-from flows.archive import archive_file, clear_incoming, read_manifest
+from flows.archive import clear_incoming, read_manifest, receive_landing_folder
 from flows.ingest import UnreadableFile
 from flows.runlock import RunInProgress, run_lock
 from flows.safety import Limits, check_container, check_sheet_size
@@ -66,9 +65,7 @@ def test_archive_is_content_addressed_read_only_and_keeps_every_name(tmp_path):
     landing.mkdir()
     (landing / "a.xlsx").write_bytes(b"same bytes")
     (landing / "b.xlsx").write_bytes(b"same bytes")
-    when = datetime(2025, 1, 10, 8, 0)
-    first = archive_file(landing / "a.xlsx", "a.xlsx", when, archive)
-    second = archive_file(landing / "b.xlsx", "b.xlsx", when, archive)
+    first, second = receive_landing_folder(landing, archive)
     assert first.archived_path == second.archived_path
     assert first.archived_path.name == first.sha256 + ".xlsx"
     assert oct(first.archived_path.stat().st_mode & 0o777) == "0o444"
@@ -80,12 +77,12 @@ def test_archive_is_content_addressed_read_only_and_keeps_every_name(tmp_path):
 
 
 def test_hostile_names_cannot_leave_the_archive(tmp_path):
-    archive = tmp_path / "archive"
-    source = tmp_path / "evil.xlsx"
+    landing, archive = tmp_path / "landing", tmp_path / "archive"
+    landing.mkdir()
+    source = landing / "evil.xlsx;rm -rf $(id) ..\\x"
     source.write_bytes(b"payload")
-    archived = archive_file(
-        source, "../../etc/passwd/../x.xlsx;rm -rf", datetime(2025, 1, 1), archive
-    )
+    (archived,) = receive_landing_folder(landing, archive)
+    assert archived.relative_path == source.name
     assert archived.archived_path.resolve().is_relative_to(archive.resolve())
     assert archived.archived_path.name == archived.sha256
     outside = [p for p in tmp_path.rglob("*") if p.is_file() and archive not in p.parents]
@@ -93,10 +90,10 @@ def test_hostile_names_cannot_leave_the_archive(tmp_path):
 
 
 def test_torn_manifest_line_and_leftovers_are_ignored(tmp_path):
-    archive = tmp_path / "archive"
-    source = tmp_path / "a.csv"
-    source.write_text("x", encoding="utf-8")
-    archive_file(source, "a.csv", datetime(2025, 1, 1), archive)
+    landing, archive = tmp_path / "landing", tmp_path / "archive"
+    landing.mkdir()
+    (landing / "a.csv").write_text("x", encoding="utf-8")
+    receive_landing_folder(landing, archive)
     with (archive / "manifest.jsonl").open("a", encoding="utf-8") as manifest:
         manifest.write('{"sha256": "abc", "relat')
     (archive / ".incoming-999").write_bytes(b"half")
