@@ -216,16 +216,18 @@ def _locations(args: argparse.Namespace) -> tuple[Path, Path]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    # Prefect, GE and dbt are slow to import: `chitieu --help` should not pay for them.
-    from flows.pipeline import RunSummary, nightly_pipeline
+    # Prefect, GE and dbt are slow to import: `chitieu --help` should not pay for them, and
+    # Prefect's temporary server starts before them (flows/warmup.py).
+    from flows import warmup
     from flows.runlock import RunInProgress, run_lock
 
     raw_dir, warehouse = _locations(args)
     show_progress = sys.stderr.isatty() if args.progress is None else args.progress
     progress.show_on(sys.stderr if show_progress else None)
     try:
-        with run_lock(settings.lock_path(warehouse)):
-            _prepare_cold_process()
+        with run_lock(settings.lock_path(warehouse)), warmup.cold_process_ready():
+            from flows.pipeline import nightly_pipeline
+
             result = nightly_pipeline(
                 raw_dir=str(raw_dir),
                 warehouse=str(warehouse),
@@ -239,17 +241,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"chitieu run failed: {type(error).__name__}: {error}", file=sys.stderr)
         print(f"The published warehouse {warehouse} was left as it was.", file=sys.stderr)
         return EXIT_PIPELINE_FAILED
+    from flows.pipeline import RunSummary
+
     summary = RunSummary(**result)
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else summary.as_text())
     return EXIT_OK
-
-
-def _prepare_cold_process() -> None:
-    """Prefect's temporary server starts while GE and dbt are imported (flows/warmup.py)."""
-    from flows import warmup
-
-    with warmup.temporary_prefect_server_starting():
-        warmup.import_heavy_libraries()
 
 
 def _status(args: argparse.Namespace) -> int:

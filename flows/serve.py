@@ -14,30 +14,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from flows.warmup import wait_until_healthy
 
 DEFAULT_CRON = "0 2 * * *"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 DEPLOYMENT_NAME = "nightly"
 SERVER_START_TIMEOUT_S = 120
-
-
-def _wait_until_healthy(api_url: str, server: subprocess.Popen, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"The local Prefect server exited with code {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"The local Prefect server did not answer at {api_url} in {timeout_s} s")
 
 
 @contextmanager
@@ -65,7 +51,7 @@ def local_prefect_server(home: Path, port: int) -> Iterator[str]:
         start_new_session=True,
     )
     try:
-        _wait_until_healthy(api_url, server, SERVER_START_TIMEOUT_S)
+        wait_until_healthy(api_url, server, SERVER_START_TIMEOUT_S)
         yield api_url
     finally:
         server.terminate()

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from flows import settings
+from flows import settings, warmup
 from flows.archive import SETTLED_NANOSECONDS, scan_landing_folder
 
 DEFAULT_POLL_SECONDS = 5.0
@@ -63,19 +63,17 @@ def settled(now: Snapshot, paths: set[str], settle_seconds: float, clock_ns: int
 
 
 def warm_up(warehouse: Path) -> None:
-    """Import and build, once, what every night needs and ``chitieu run`` pays each time.
+    """Build, once, what every night needs and ``chitieu run`` pays each time.
 
-    Prefect and its temporary server, the GE context and suites, dbt and its parsed
-    project, the catalog and the unit resolver.
+    The GE context and suites, dbt's parsed project, the catalog and the unit resolver.
+    (Prefect, its temporary server and the libraries' imports: ``warmup.cold_process_ready``.)
     """
-    from flows import transform, validate, warmup
+    from flows import transform, validate
     from flows.parallel import reader_state
 
-    with warmup.temporary_prefect_server_starting():
-        warmup.import_heavy_libraries()
-        reader_state()
-        validate.warm_up()
-        transform.warm_up(warehouse)
+    reader_state()
+    validate.warm_up()
+    transform.warm_up(warehouse)
 
 
 @dataclass
@@ -172,13 +170,14 @@ def watch(
     # A service manager stops us with SIGTERM: finish the night in progress, then exit.
     signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
     started = time.perf_counter()
-    warm_up(warehouse)
-    print(
-        f"chitieu watch: ready in {time.perf_counter() - started:.1f} s (pid {os.getpid()}); "
-        f"watching {raw_dir} every {poll_seconds:g} s → {warehouse}",
-        file=sys.stderr,
-        flush=True,
-    )
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the watch, not an error
-        watcher.run_forever(max_runs)
+    with warmup.cold_process_ready():  # the server lives as long as the watcher
+        warm_up(warehouse)
+        print(
+            f"chitieu watch: ready in {time.perf_counter() - started:.1f} s (pid {os.getpid()}); "
+            f"watching {raw_dir} every {poll_seconds:g} s → {warehouse}",
+            file=sys.stderr,
+            flush=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the watch, not an error
+            watcher.run_forever(max_runs)
     return 0
