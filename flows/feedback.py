@@ -11,6 +11,11 @@ messages) is untrusted clerk text and is HTML-escaped. File names are built from
 submission id and a slug of the source path, so they never hold a path separator or
 ``..`` and are always written under the requested folder.
 
+A night writes thousands of pages (one per new submission), so the fixed parts of a page
+are built once, clerk text that repeats from page to page (sheet titles, metadata labels,
+province names) is escaped once per run, and the pages are written into one folder
+opened once (see :class:`_PageFolder`).
+
 Usage after validation (the pipeline's wiring)::
 
     write_run_feedback(submissions, feedback_dir / run_id)
@@ -18,11 +23,14 @@ Usage after validation (the pipeline's wiring)::
 
 from __future__ import annotations
 
+import errno
 import html
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -135,20 +143,23 @@ def verdict_of(submission: Submission) -> Verdict:
     return RECEIVED
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def _ascii_slug(text: str) -> str:
     """Lowercase ASCII slug: Vietnamese letters lose their marks (đ → d), anything else
     (path separators and dots included) becomes '-'."""
     text = text.replace("đ", "d").replace("Đ", "D")
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    slug = _NOT_SLUG.sub("-", ascii_text).strip("-")
     return slug[:MAX_SLUG_LENGTH].strip("-") or "file"
 
 
 def feedback_file_name(submission: Submission) -> str:
     """``<submission id>_<slug of the source path>.html``: unique per submission, and made
     of ``[a-z0-9_-]`` only (plus the extension), so it can never leave the folder."""
-    id_part = re.sub(r"[^a-z0-9]+", "-", submission.submission_id.lower()).strip("-") or "x"
+    id_part = _NOT_SLUG.sub("-", submission.submission_id.lower()).strip("-") or "x"
     return f"{id_part}_{_ascii_slug(submission.file.relative_path)}.html"
 
 
@@ -161,6 +172,73 @@ def _safe_target(out_dir: Path, name: str) -> Path:
     return target
 
 
+# What feedback_file_name and INDEX_NAME produce: one plain name, no separator, no "..".
+_PLAIN_PAGE_NAME = re.compile(r"[a-z0-9_-]+\.html")
+
+# Create or truncate, never through a symbolic link (O_NOFOLLOW), never inherited.
+_WRITE_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_TRUNC
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+# Writing relative to an open folder needs dir_fd and O_NOFOLLOW (POSIX); elsewhere every
+# page takes the checked path of _safe_target and Path.write_text.
+_DIRECT_WRITES = os.name == "posix" and os.open in os.supports_dir_fd and hasattr(os, "O_NOFOLLOW")
+
+
+class _PageFolder:
+    """The feedback folder, created, resolved and opened once for all the pages of a run.
+
+    A page whose name is a plain ``[a-z0-9_-]+.html`` is opened relative to the open
+    folder with ``O_NOFOLLOW``: it is created in that very folder, whatever happens to the
+    folder's path meanwhile, and never through a symbolic link. Anything else (a name
+    that is not plain, a symbolic link already standing at the name, a platform without
+    ``dir_fd``) goes through :func:`_safe_target` and ``write_text`` exactly as one page
+    alone would, so the result and the refusals are the same either way.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.root = self.out_dir.resolve()
+        self._dir_fd: int | None = None
+        if _DIRECT_WRITES:
+            self._dir_fd = os.open(
+                self.root, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+            )
+
+    def __enter__(self) -> _PageFolder:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._dir_fd is not None:
+            os.close(self._dir_fd)
+            self._dir_fd = None
+
+    def write(self, name: str, page: str) -> Path:
+        """Write ``page`` (UTF-8) as ``name`` directly in the folder; return its path."""
+        if self._dir_fd is not None and _PLAIN_PAGE_NAME.fullmatch(name):
+            data = page.encode("utf-8")
+            try:
+                fd = os.open(name, _WRITE_FLAGS, 0o666, dir_fd=self._dir_fd)
+            except OSError as error:
+                if error.errno != errno.ELOOP:  # ELOOP: a symbolic link stands there
+                    raise
+            else:
+                try:
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(fd, view) :]
+                finally:
+                    os.close(fd)
+                return self.root / name
+        target = _safe_target(self.out_dir, name)
+        target.write_text(page, encoding="utf-8")
+        return target
+
+
 def _remedy(issue: Issue) -> tuple[str, str]:
     if issue.rule in REMEDIES:
         return REMEDIES[issue.rule]
@@ -169,77 +247,326 @@ def _remedy(issue: Issue) -> tuple[str, str]:
     return DEFAULT_REMEDY
 
 
-def _indicator_name(catalog: Catalog | None, code: str | None) -> str:
-    if not code or catalog is None:
-        return ""
-    indicator = catalog.get(code)
-    return indicator.name_vi if indicator is not None else ""
+_CELL_ADDRESS = re.compile(r"([A-Za-z]+)(\d+)")
 
 
-def _unit_cell(unit_key: str | None, unit_written: str | None) -> str:
-    """The resolved unit key, then the name as written on the sheet (which may differ)."""
-    resolved = _e(unit_key) if unit_key else _bilingual("không xác định được", "not identified")
-    if unit_written:
-        return f"{resolved} — {_bilingual('ghi trên biểu', 'written on the sheet')}: " + _e(
-            unit_written
-        )
-    return resolved
+def _cell_order(cell: str | None) -> tuple[int, int, str]:
+    """Row, then column, of an address like ``F12``; cells without address go last."""
+    match = _CELL_ADDRESS.fullmatch(cell or "")
+    if not match:
+        return (1 << 30, 0, cell or "")
+    column = 0
+    for letter in match.group(1).upper():
+        column = column * 26 + ord(letter) - 64
+    return (int(match.group(2)), column, "")
 
 
-def _header(submission: Submission, verdict: Verdict) -> list[str]:
-    sheet = submission.source_sheet
-    unit_written = submission.unit_name_text
-    rows = [
-        (("Tệp", "File"), _e(submission.file.relative_path)),
-        (
-            ("Trang tính", "Sheet"),
-            _e(sheet) if sheet is not None else _bilingual("(cả tệp)", "(whole file)"),
-        ),
-        (
-            ("Đơn vị", "Unit"),
-            _unit_cell(submission.unit_key, unit_written),
-        ),
-        (
-            ("Kỳ báo cáo", "Period"),
-            _e(submission.period_code)
-            if submission.period_code
-            else _bilingual("không xác định được", "not identified"),
-        ),
-        (
-            ("Ngày báo cáo", "Report date"),
-            _e(submission.report_date.strftime("%d/%m/%Y")) if submission.report_date else "—",
-        ),
-        (
-            ("Ngày nhận", "Received"),
-            _e(submission.file.received_at.strftime("%d/%m/%Y %H:%M")),
-        ),
-        (("Mã tiếp nhận", "Submission id"), _e(submission.submission_id)),
-        (("Số giá trị đã nhận", "Values accepted"), _e(len(submission.observations))),
-    ]
-    lines = ['<dl class="meta">']
-    for (vi, en), value in rows:
-        lines.append(f"<dt>{_bilingual(vi, en)}</dt><dd>{value}</dd>")
-    lines.append("</dl>")
-    lines.append(
-        f"<p>{_bilingual('Kết quả', 'Outcome')}: "
-        f'<span class="verdict {verdict.key}">{_bilingual(verdict.vi, verdict.en)}</span></p>'
+def _page_frame(title_vi: str, title_en: str) -> tuple[str, str]:
+    """What comes before and after the body lines of a page with this title."""
+    head = "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="vi">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_e(title_vi)} / {_e(title_en)}</title>",
+            f"<style>{STYLE}</style>",
+            "</head>",
+            "<body>",
+            f"<h1>{_bilingual(title_vi, title_en)}</h1>",
+            "",
+        ]
     )
-    return lines
+    return head, "\n</body>\n</html>\n"
 
 
-def _metadata_block(submission: Submission) -> list[str]:
-    """The identity lines exactly as the clerk wrote them (label and value, both clerk
-    text), so they can see what the parser read."""
-    if not submission.metadata:
-        return []
-    lines = [
-        f"<h2>{_bilingual('Thông tin ghi trên biểu', 'As written on the sheet')}</h2>",
-        '<dl class="meta">',
+def _table_head(headers: Iterable[tuple[str, str]], row_end_on_own_line: bool = True) -> str:
+    """``<table>`` to ``<tbody>``, with a bilingual header cell per (vi, en) pair."""
+    cells = "".join(f"<th>{_bilingual(vi, en)}</th>" for vi, en in headers)
+    row_end = "\n</tr></thead>" if row_end_on_own_line else "</tr></thead>"
+    return f"<table>\n<thead><tr>{cells}{row_end}\n<tbody>"
+
+
+# The fixed parts of the pages, built once. A body entry may hold several lines: the
+# body is joined with newlines, so the bytes are those of one entry per line.
+_FEEDBACK_FRAME = _page_frame("Phản hồi về báo cáo chỉ tiêu", "Feedback on the indicator report")
+_INDEX_FRAME = _page_frame("Phản hồi các báo cáo đã nhận", "Feedback on the reports received")
+_NOT_IDENTIFIED = _bilingual("không xác định được", "not identified")
+_WHOLE_FILE = _bilingual("(cả tệp)", "(whole file)")
+_WRITTEN_ON_SHEET = f" — {_bilingual('ghi trên biểu', 'written on the sheet')}: "
+_HEADER_LABELS = [
+    f"<dt>{_bilingual(vi, en)}</dt><dd>"
+    for vi, en in (
+        ("Tệp", "File"),
+        ("Trang tính", "Sheet"),
+        ("Đơn vị", "Unit"),
+        ("Kỳ báo cáo", "Period"),
+        ("Ngày báo cáo", "Report date"),
+        ("Ngày nhận", "Received"),
+        ("Mã tiếp nhận", "Submission id"),
+        ("Số giá trị đã nhận", "Values accepted"),
+    )
+]
+_VERDICT_SPANS = {
+    v.key: f'<span class="verdict {v.key}">{_bilingual(v.vi, v.en)}</span>'
+    for v in (RECEIVED, RECEIVED_WITH_WARNINGS, REJECTED)
+}
+_OUTCOME_LINES = {
+    key: f"<p>{_bilingual('Kết quả', 'Outcome')}: {span}</p>"
+    for key, span in _VERDICT_SPANS.items()
+}
+_RECEIPT_BLOCK = "\n".join(
+    [
+        '<div class="receipt">',
+        "<p>Không có lỗi hay cảnh báo nào: báo cáo đã được nhận đầy đủ. "
+        "Phiếu này là giấy xác nhận đã nhận báo cáo.</p>",
+        '<p class="en">No errors or warnings: the report was received in full. '
+        "This page is the receipt.</p>",
+        "</div>",
     ]
-    for label, value in submission.metadata.items():
-        lines.append(f"<dt>{_e(label)}</dt><dd>{_e(value)}</dd>")
-    lines.append("</dl>")
-    return lines
+)
+_METADATA_HEADING = (
+    f"<h2>{_bilingual('Thông tin ghi trên biểu', 'As written on the sheet')}</h2>\n"
+    '<dl class="meta">'
+)
+_ISSUES_HEADING = _bilingual("Các vấn đề cần xem lại", "Problems to review")
+_ISSUES_TABLE_HEAD = _table_head(
+    [
+        ("Mức độ", "Severity"),
+        ("Trang tính", "Sheet"),
+        ("Ô", "Cell"),
+        ("Mã chỉ tiêu", "Indicator"),
+        ("Tên chỉ tiêu", "Indicator name"),
+        ("Kỳ", "Period"),
+        ("Nội dung (tiếng Việt)", "Message (Vietnamese)"),
+        ("Nội dung (tiếng Anh)", "Message (English)"),
+    ]
+)
+_SEVERITY_CELLS = {
+    severity: f'<td class="severity">{_bilingual(vi, en)}</td>'
+    for severity, (vi, en) in SEVERITY_LABELS.items()
+}
+_UNMAPPED_INTRO = "\n".join(
+    [
+        "<h2>"
+        + _bilingual(
+            "Dòng không khớp chỉ tiêu nào trong danh mục",
+            "Rows that matched no catalog indicator",
+        )
+        + "</h2>",
+        "<p>"
+        + _bilingual(
+            "Số liệu ở các dòng này chưa được ghi nhận; hãy ghi mã chỉ tiêu hoặc tên chỉ tiêu "
+            "đúng như trong danh mục.",
+            "These rows' figures were not recorded; write the indicator code or its name "
+            "as in the catalog.",
+        )
+        + "</p>",
+        _table_head(
+            [
+                ("Trang tính", "Sheet"),
+                ("Dòng", "Row"),
+                ("Mã ghi trên biểu", "Code as written"),
+                ("Tên ghi trên biểu", "Name as written"),
+            ],
+            row_end_on_own_line=False,
+        ),
+    ]
+)
+_TABLE_END = "</tbody>\n</table>"
+_INDEX_TABLE_HEAD = _table_head(
+    [
+        ("Tệp", "File"),
+        ("Trang tính", "Sheet"),
+        ("Đơn vị", "Unit"),
+        ("Kỳ", "Period"),
+        ("Kết quả", "Outcome"),
+        ("Lỗi", "Errors"),
+        ("Cảnh báo", "Warnings"),
+        ("Phản hồi", "Feedback"),
+    ]
+)
+_OPEN_LINK_TEXT = _bilingual("Xem", "Open")
+
+
+class _Renderer:
+    """Renders the pages of one run: escapes repeated clerk text and dates only once.
+
+    Sheet titles, metadata labels and most metadata values, unit keys and periods repeat
+    from page to page, so each distinct text is escaped once (``repeated``); text unique
+    to a page (file path, submission id, messages) is escaped directly. The memos live as
+    long as the renderer, one run.
+    """
+
+    def __init__(self, catalog: Catalog | None) -> None:
+        self.catalog = catalog
+        self._escaped: dict[str, str] = {}
+        self._dates: dict[tuple[int, ...], str] = {}
+        self._indicator_names: dict[str | None, str] = {}
+
+    def repeated(self, value: str | None) -> str:
+        """``_e(value)`` for text likely seen on other pages, escaped once per run."""
+        if type(value) is not str:  # None, or a number: no memo (1 == True as keys)
+            return _e(value)
+        escaped = self._escaped.get(value)
+        if escaped is None:
+            escaped = self._escaped[value] = _e(value)
+        return escaped
+
+    def _date(self, moment: date, with_time: bool) -> str:
+        # Keyed on the printed fields, not the object: equal aware datetimes may differ in
+        # wall-clock time, and every arrival time of a night differs in its seconds.
+        if with_time:
+            key: tuple[int, ...] = (
+                moment.year,
+                moment.month,
+                moment.day,
+                moment.hour,  # type: ignore[attr-defined]
+                moment.minute,  # type: ignore[attr-defined]
+            )
+        else:
+            key = (moment.year, moment.month, moment.day)
+        text = self._dates.get(key)
+        if text is None:
+            text = moment.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+            text = self._dates[key] = _e(text)
+        return text
+
+    def _indicator_name(self, code: str | None) -> str:
+        """The escaped Vietnamese name of an indicator code ("" if unknown or no catalog)."""
+        name = self._indicator_names.get(code)
+        if name is None:
+            indicator = self.catalog.get(code) if code and self.catalog is not None else None
+            name = self._indicator_names[code] = _e(
+                indicator.name_vi if indicator is not None else ""
+            )
+        return name
+
+    def feedback(self, submission: Submission) -> str:
+        """The feedback page of one submission (what :func:`render_feedback` returns)."""
+        verdict = verdict_of(submission)
+        body = [self._header(submission, verdict)]
+        if submission.rejection is not None:
+            body += _rejection_block(submission.rejection)
+        if submission.issues:
+            body += self._issues_table(submission)
+        if submission.unmapped_rows:
+            body.append(self._unmapped_table(submission))
+        if verdict is RECEIVED:
+            body.append(_RECEIPT_BLOCK)
+        if submission.metadata:
+            body.append(self._metadata_block(submission))
+        head, tail = _FEEDBACK_FRAME
+        return head + "\n".join(body) + tail
+
+    def _header(self, submission: Submission, verdict: Verdict) -> str:
+        """File, sheet, unit, period, dates, id and count of values, then the verdict."""
+        repeated = self.repeated
+        sheet = submission.source_sheet
+        unit = repeated(submission.unit_key) if submission.unit_key else _NOT_IDENTIFIED
+        if submission.unit_name_text:
+            unit += _WRITTEN_ON_SHEET + repeated(submission.unit_name_text)
+        report_date = submission.report_date
+        labels = _HEADER_LABELS
+        return (
+            '<dl class="meta">\n'
+            f"{labels[0]}{_e(submission.file.relative_path)}</dd>\n"
+            f"{labels[1]}{repeated(sheet) if sheet is not None else _WHOLE_FILE}</dd>\n"
+            f"{labels[2]}{unit}</dd>\n"
+            f"{labels[3]}"
+            f"{repeated(submission.period_code) if submission.period_code else _NOT_IDENTIFIED}"
+            "</dd>\n"
+            f"{labels[4]}{self._date(report_date, False) if report_date else '—'}</dd>\n"
+            f"{labels[5]}{self._date(submission.file.received_at, True)}</dd>\n"
+            f"{labels[6]}{_e(submission.submission_id)}</dd>\n"
+            f"{labels[7]}{len(submission.observations)}</dd>\n"
+            "</dl>\n"
+            f"{_OUTCOME_LINES[verdict.key]}"
+        )
+
+    def _metadata_block(self, submission: Submission) -> str:
+        """The identity lines exactly as the clerk wrote them (label and value, both clerk
+        text), so they can see what the parser read."""
+        repeated = self.repeated
+        lines = [_METADATA_HEADING]
+        for label, value in submission.metadata.items():
+            lines.append(f"<dt>{repeated(label)}</dt><dd>{repeated(value)}</dd>")
+        lines.append("</dl>")
+        return "\n".join(lines)
+
+    def _issues_table(self, submission: Submission) -> list[str]:
+        """Every problem but the rejection itself, errors first, then down the sheet."""
+        issues = [issue for issue in submission.issues if issue is not submission.rejection]
+        if not issues:
+            return []
+        lines = [
+            f"<h2>{_ISSUES_HEADING} ({len(issues)})</h2>",
+            _ISSUES_TABLE_HEAD,
+        ]
+        sheet_cell = f"<td>{self.repeated(submission.source_sheet or '—')}</td>"
+        ordered = sorted(
+            issues, key=lambda i: (i.severity != "error", _cell_order(i.source_cell), i.rule)
+        )
+        for issue in ordered:
+            severity_cell = _SEVERITY_CELLS.get(issue.severity)
+            if severity_cell is None:
+                label = _bilingual(issue.severity, issue.severity)
+                severity_cell = f'<td class="severity">{label}</td>'
+            lines.append(
+                f'<tr class="{_e(issue.severity)}">'
+                f"{severity_cell}"
+                f"{sheet_cell}"
+                f"<td>{_e(issue.source_cell or '—')}</td>"
+                f"<td>{_e(issue.indicator_code or '—')}</td>"
+                f"<td>{self._indicator_name(issue.indicator_code)}</td>"
+                f"<td>{_e(issue.period_code or '')}</td>"
+                f'<td lang="vi">{_e(issue.message_vi)}</td>'
+                f'<td lang="en" class="en">{_e(issue.message_en)}</td>'
+                "</tr>"
+            )
+        lines.append(_TABLE_END)
+        return lines
+
+    def _unmapped_table(self, submission: Submission) -> str:
+        """The sheet's rows that matched no indicator, as the clerk wrote them."""
+        sheet_cell = f"<tr><td>{self.repeated(submission.source_sheet or '—')}</td>"
+        lines = [_UNMAPPED_INTRO]
+        for row in submission.unmapped_rows:
+            lines.append(
+                f"{sheet_cell}<td>{_e(row.source_row)}</td>"
+                f"<td>{_e(row.code_text or '')}</td><td>{_e(row.name_text or '')}</td></tr>"
+            )
+        lines.append(_TABLE_END)
+        return "\n".join(lines)
+
+    def index(self, submissions: list[Submission], names: list[str]) -> str:
+        """The run's index (what :func:`render_index` returns)."""
+        verdicts = [verdict_of(s) for s in submissions]
+        order = (RECEIVED, RECEIVED_WITH_WARNINGS, REJECTED)
+        counts = {v.key: sum(x is v for x in verdicts) for v in order}
+        summary = "; ".join(f"{v.vi} / {v.en}: {counts[v.key]}" for v in order)
+        lines = [f"<p>{_e(summary)}</p>", _INDEX_TABLE_HEAD]
+        repeated = self.repeated
+        for submission, verdict, name in zip(submissions, verdicts, names, strict=True):
+            unit = submission.unit_key or submission.unit_name_text or "—"
+            # A plain page name reads the same quoted and escaped.
+            link = name if _PLAIN_PAGE_NAME.fullmatch(name) else _e(quote(name))
+            lines.append(
+                f'<tr class="{verdict.key}">'
+                f"<td>{_e(submission.file.relative_path)}</td>"
+                f"<td>{repeated(submission.source_sheet or '—')}</td>"
+                f"<td>{repeated(unit)}</td>"
+                f"<td>{repeated(submission.period_code or '—')}</td>"
+                f"<td>{_VERDICT_SPANS[verdict.key]}</td>"
+                f"<td>{submission.n_errors}</td>"
+                f"<td>{submission.n_warnings}</td>"
+                f'<td><a href="{link}">{_OPEN_LINK_TEXT}</a></td>'
+                "</tr>"
+            )
+        lines.append(_TABLE_END)
+        head, tail = _INDEX_FRAME
+        return head + "\n".join(lines) + tail
 
 
 def _rejection_block(rejection: Issue) -> list[str]:
@@ -255,144 +582,9 @@ def _rejection_block(rejection: Issue) -> list[str]:
     ]
 
 
-def _issues_table(submission: Submission, catalog: Catalog | None) -> list[str]:
-    issues = [issue for issue in submission.issues if issue is not submission.rejection]
-    if not issues:
-        return []
-    headers = [
-        ("Mức độ", "Severity"),
-        ("Trang tính", "Sheet"),
-        ("Ô", "Cell"),
-        ("Mã chỉ tiêu", "Indicator"),
-        ("Tên chỉ tiêu", "Indicator name"),
-        ("Kỳ", "Period"),
-        ("Nội dung (tiếng Việt)", "Message (Vietnamese)"),
-        ("Nội dung (tiếng Anh)", "Message (English)"),
-    ]
-    lines = [
-        f"<h2>{_bilingual('Các vấn đề cần xem lại', 'Problems to review')} ({len(issues)})</h2>",
-        "<table>",
-        "<thead><tr>" + "".join(f"<th>{_bilingual(vi, en)}</th>" for vi, en in headers),
-        "</tr></thead>",
-        "<tbody>",
-    ]
-    # Errors first, then by cell, so the clerk works down the sheet.
-    ordered = sorted(
-        issues, key=lambda i: (i.severity != "error", _cell_order(i.source_cell), i.rule)
-    )
-    for issue in ordered:
-        severity_vi, severity_en = SEVERITY_LABELS.get(issue.severity, (issue.severity,) * 2)
-        cells = [
-            f'<td class="severity">{_bilingual(severity_vi, severity_en)}</td>',
-            f"<td>{_e(submission.source_sheet or '—')}</td>",
-            f"<td>{_e(issue.source_cell or '—')}</td>",
-            f"<td>{_e(issue.indicator_code or '—')}</td>",
-            f"<td>{_e(_indicator_name(catalog, issue.indicator_code))}</td>",
-            f"<td>{_e(issue.period_code or '')}</td>",
-            f'<td lang="vi">{_e(issue.message_vi)}</td>',
-            f'<td lang="en" class="en">{_e(issue.message_en)}</td>',
-        ]
-        lines.append(f'<tr class="{_e(issue.severity)}">' + "".join(cells) + "</tr>")
-    lines += ["</tbody>", "</table>"]
-    return lines
-
-
-def _cell_order(cell: str | None) -> tuple[int, int, str]:
-    """Row, then column, of an address like ``F12``; cells without address go last."""
-    match = re.fullmatch(r"([A-Za-z]+)(\d+)", cell or "")
-    if not match:
-        return (1 << 30, 0, cell or "")
-    column = 0
-    for letter in match.group(1).upper():
-        column = column * 26 + ord(letter) - 64
-    return (int(match.group(2)), column, "")
-
-
-def _unmapped_table(submission: Submission) -> list[str]:
-    if not submission.unmapped_rows:
-        return []
-    lines = [
-        "<h2>"
-        + _bilingual(
-            "Dòng không khớp chỉ tiêu nào trong danh mục",
-            "Rows that matched no catalog indicator",
-        )
-        + "</h2>",
-        "<p>"
-        + _bilingual(
-            "Số liệu ở các dòng này chưa được ghi nhận; hãy ghi mã chỉ tiêu hoặc tên chỉ tiêu "
-            "đúng như trong danh mục.",
-            "These rows' figures were not recorded; write the indicator code or its name "
-            "as in the catalog.",
-        )
-        + "</p>",
-        "<table>",
-        "<thead><tr>"
-        + "".join(
-            f"<th>{_bilingual(vi, en)}</th>"
-            for vi, en in (
-                ("Trang tính", "Sheet"),
-                ("Dòng", "Row"),
-                ("Mã ghi trên biểu", "Code as written"),
-                ("Tên ghi trên biểu", "Name as written"),
-            )
-        )
-        + "</tr></thead>",
-        "<tbody>",
-    ]
-    for row in submission.unmapped_rows:
-        lines.append(
-            f"<tr><td>{_e(submission.source_sheet or '—')}</td><td>{_e(row.source_row)}</td>"
-            f"<td>{_e(row.code_text or '')}</td><td>{_e(row.name_text or '')}</td></tr>"
-        )
-    lines += ["</tbody>", "</table>"]
-    return lines
-
-
-def _receipt_block() -> list[str]:
-    return [
-        '<div class="receipt">',
-        "<p>Không có lỗi hay cảnh báo nào: báo cáo đã được nhận đầy đủ. "
-        "Phiếu này là giấy xác nhận đã nhận báo cáo.</p>",
-        '<p class="en">No errors or warnings: the report was received in full. '
-        "This page is the receipt.</p>",
-        "</div>",
-    ]
-
-
-def _page(title_vi: str, title_en: str, body: list[str]) -> str:
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            '<html lang="vi">',
-            "<head>",
-            '<meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{_e(title_vi)} / {_e(title_en)}</title>",
-            f"<style>{STYLE}</style>",
-            "</head>",
-            "<body>",
-            f"<h1>{_bilingual(title_vi, title_en)}</h1>",
-            *body,
-            "</body>",
-            "</html>",
-            "",
-        ]
-    )
-
-
 def render_feedback(submission: Submission, catalog: Catalog | None = None) -> str:
     """The feedback page of one submission, as HTML text."""
-    verdict = verdict_of(submission)
-    body = _header(submission, verdict)
-    if submission.rejection is not None:
-        body += _rejection_block(submission.rejection)
-    body += _issues_table(submission, catalog)
-    body += _unmapped_table(submission)
-    if verdict is RECEIVED:
-        body += _receipt_block()
-    body += _metadata_block(submission)
-    return _page("Phản hồi về báo cáo chỉ tiêu", "Feedback on the indicator report", body)
+    return _Renderer(catalog).feedback(submission)
 
 
 def write_feedback(submission: Submission, out_dir: Path, catalog: Catalog | None = None) -> Path:
@@ -400,58 +592,14 @@ def write_feedback(submission: Submission, out_dir: Path, catalog: Catalog | Non
 
     ``catalog`` names the indicators of the problems (default: the project catalog).
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = _safe_target(out_dir, feedback_file_name(submission))
     page = render_feedback(submission, catalog if catalog is not None else load_catalog())
-    target.write_text(page, encoding="utf-8")
-    return target
+    with _PageFolder(out_dir) as folder:
+        return folder.write(feedback_file_name(submission), page)
 
 
 def render_index(submissions: list[Submission], names: list[str]) -> str:
     """The run's index: every submission with its verdict and a link to its page."""
-    verdicts = [verdict_of(s) for s in submissions]
-    counts = {
-        v.key: sum(x.key == v.key for x in verdicts)
-        for v in (RECEIVED, RECEIVED_WITH_WARNINGS, REJECTED)
-    }
-    summary = "; ".join(
-        f"{v.vi} / {v.en}: {counts[v.key]}" for v in (RECEIVED, RECEIVED_WITH_WARNINGS, REJECTED)
-    )
-    headers = [
-        ("Tệp", "File"),
-        ("Trang tính", "Sheet"),
-        ("Đơn vị", "Unit"),
-        ("Kỳ", "Period"),
-        ("Kết quả", "Outcome"),
-        ("Lỗi", "Errors"),
-        ("Cảnh báo", "Warnings"),
-        ("Phản hồi", "Feedback"),
-    ]
-    lines = [
-        f"<p>{_e(summary)}</p>",
-        "<table>",
-        "<thead><tr>" + "".join(f"<th>{_bilingual(vi, en)}</th>" for vi, en in headers),
-        "</tr></thead>",
-        "<tbody>",
-    ]
-    for submission, verdict, name in zip(submissions, verdicts, names, strict=True):
-        unit = submission.unit_key or submission.unit_name_text or "—"
-        lines.append(
-            f'<tr class="{verdict.key}">'
-            f"<td>{_e(submission.file.relative_path)}</td>"
-            f"<td>{_e(submission.source_sheet or '—')}</td>"
-            f"<td>{_e(unit)}</td>"
-            f"<td>{_e(submission.period_code or '—')}</td>"
-            f'<td><span class="verdict {verdict.key}">{_bilingual(verdict.vi, verdict.en)}'
-            "</span></td>"
-            f"<td>{submission.n_errors}</td>"
-            f"<td>{submission.n_warnings}</td>"
-            f'<td><a href="{_e(quote(name))}">{_bilingual("Xem", "Open")}</a></td>'
-            "</tr>"
-        )
-    lines += ["</tbody>", "</table>"]
-    return _page("Phản hồi các báo cáo đã nhận", "Feedback on the reports received", lines)
+    return _Renderer(None).index(submissions, names)
 
 
 def write_run_feedback(submissions: Iterable[Submission], out_dir: Path) -> list[Path]:
@@ -459,10 +607,12 @@ def write_run_feedback(submissions: Iterable[Submission], out_dir: Path) -> list
 
     Returns the submissions' pages, in the order given (the index is beside them).
     """
-    out_dir = Path(out_dir)
     submissions = list(submissions)
-    catalog = load_catalog()
-    paths = [write_feedback(submission, out_dir, catalog) for submission in submissions]
-    index = _safe_target(out_dir, INDEX_NAME)
-    index.write_text(render_index(submissions, [p.name for p in paths]), encoding="utf-8")
+    renderer = _Renderer(load_catalog())
+    with _PageFolder(out_dir) as folder:
+        paths = [
+            folder.write(feedback_file_name(submission), renderer.feedback(submission))
+            for submission in submissions
+        ]
+        folder.write(INDEX_NAME, renderer.index(submissions, [p.name for p in paths]))
     return paths

@@ -20,6 +20,7 @@ from flows.demo import generate_demo
 from flows.feedback import (
     INDEX_NAME,
     feedback_file_name,
+    render_feedback,
     verdict_of,
     write_feedback,
     write_run_feedback,
@@ -309,3 +310,45 @@ def test_run_feedback_writes_every_page_and_an_index(demo_dir, resolver, tmp_pat
         assert submission.file.relative_path in row
     assert "Đã nhận / Received: 1" in index and "Bị từ chối / Rejected: 2" in index
     assert _before(index, "Phản hồi các báo cáo đã nhận", "Feedback on the reports received")
+
+
+def test_run_pages_are_the_single_page_bytes(demo_dir, resolver, with_problems, tmp_path):
+    """The run writes each page with memos shared across pages; every page must still be
+    byte for byte what render_feedback gives for that submission alone."""
+    hostile = dataclasses.replace(
+        with_problems, submission_id="ffff:1", source_sheet=HOSTILE, unit_name_text=HOSTILE
+    )
+    submissions = [
+        with_problems,
+        hostile,
+        *_read(demo_dir, resolver, CLEAN_FILE),
+        *_read(demo_dir, resolver, "nam-2024/pho-nhon.xlsx"),
+        *_read(demo_dir, resolver, "loi/bao-cao-hong.xlsx"),
+    ]
+    paths = write_run_feedback(submissions, tmp_path / "run")
+    catalog = load_catalog()
+    for path, submission in zip(paths, submissions, strict=True):
+        assert path.read_bytes() == render_feedback(submission, catalog).encode("utf-8")
+        assert path.name == feedback_file_name(submission)
+
+
+def test_run_pages_cannot_leave_the_folder(demo_dir, resolver, tmp_path):
+    """A hostile source path gives a plain name in the folder; a symbolic link planted at a
+    page's name and pointing outside is refused, and its target is left untouched."""
+    submission = _one(demo_dir, resolver, CLEAN_FILE)
+    submission.file = dataclasses.replace(submission.file, relative_path="../../etc/passwd.xlsx")
+    out = tmp_path / "run"
+    (path,) = write_run_feedback([submission], out)
+    assert path.parent == out.resolve() and re.fullmatch(r"[a-z0-9_-]+\.html", path.name)
+    assert sorted(p.name for p in out.iterdir()) == sorted([path.name, INDEX_NAME])
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == sorted(out.iterdir())
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep", encoding="utf-8")
+    path.unlink()
+    path.symlink_to(outside)
+    with pytest.raises(ValueError, match="unsafe feedback file name"):
+        write_run_feedback([submission], out)
+    with pytest.raises(ValueError, match="unsafe feedback file name"):
+        write_feedback(submission, out)
+    assert outside.read_text(encoding="utf-8") == "keep"
