@@ -608,12 +608,21 @@ def classify_header(cell: object) -> ColumnRole | None:
         return None
     if type(cell) is str:
         return _classify_header_text(cell)
+    if type(cell) is float:
+        return _classify_header_number(cell)
     return _classify_header_cell(cell)
 
 
 # Header and title texts repeat in every file of a template; ColumnRole is immutable.
 @lru_cache(maxsize=65536)
 def _classify_header_text(cell: str) -> ColumnRole | None:
+    return _classify_header_cell(cell)
+
+
+# The first data row (numbered 1.0, its values) is tried as a sub-header in every file.
+# A float reads as its value alone (0.0 and -0.0 both read "0"), so equal keys are safe.
+@lru_cache(maxsize=4096)
+def _classify_header_number(cell: float) -> ColumnRole | None:
     return _classify_header_cell(cell)
 
 
@@ -673,6 +682,11 @@ def _row_roles(row: list) -> dict[int, ColumnRole]:
 def find_header(grid: SheetGrid) -> HeaderLayout | None:
     """The first row with a name column and a value or target column, plus its sub-header row."""
     for row_idx, row in enumerate(grid.rows[:MAX_HEADER_SEARCH_ROWS]):
+        if len(row) - row.count(None) < 2:
+            # A header names two roles (the name and a value or target), so two cells at
+            # least: the title and metadata lines above it are passed over unclassified.
+            # (No cell type a reader gives equals None: count finds the empty cells.)
+            continue
         roles = _row_roles(row)
         kinds = {role.kind for role in roles.values()}
         if "name" not in kinds or not kinds & (VALUE_KINDS | {"target"}):
@@ -750,25 +764,38 @@ def _label_key(text: str) -> str | None:
     return _LABEL_TO_KEY.get(fold(text).rstrip(":").strip())
 
 
+# Metadata cells repeat across a template's files ("Kỳ báo cáo: Năm 2024", "Đơn vị:"),
+# and what one says is a pure function of its text: read once, kept within a bound.
+@lru_cache(maxsize=4096)
+def _metadata_cell(cell: str) -> tuple[str, str, str] | None:
+    """(key, label as normalised, inline value) of a ``label: value`` or label cell; None
+    when the text before any ``:`` is no metadata label. The value is "" when none follows.
+    """
+    label, separator, inline_value = cell.partition(":")
+    key = _label_key(label)
+    if key is None:
+        return None
+    return key, normalize_text(label), inline_value.strip() if separator else ""
+
+
 def _row_metadata(row: list) -> list[_MetadataEntry]:
     """``label: value`` cells, and label cells followed by their value cell, on one row."""
     entries = []
     consumed: set[int] = set()
     for col, cell in enumerate(row):
-        if col in consumed or not isinstance(cell, str):
+        if cell is None or col in consumed or not isinstance(cell, str):
             continue
-        label, separator, inline_value = cell.partition(":")
-        key = _label_key(label)
-        if key is None:
+        found = _metadata_cell(cell)
+        if found is None:
             continue
-        value: object = inline_value.strip() if separator else ""
+        key, label, value = found
         if not value:
             next_col = _next_filled(row, col + 1)
             if next_col is None:
                 continue
             value = row[next_col]
             consumed.add(next_col)
-        entries.append(_MetadataEntry(key, normalize_text(label), value))
+        entries.append(_MetadataEntry(key, label, value))
     return entries
 
 
@@ -845,7 +872,8 @@ def read_identity(grid: SheetGrid, header_first_row: int) -> SheetIdentity:
 
 
 def _texts(rows: list[list]) -> list[str]:
-    return [cell for row in rows for cell in row if isinstance(cell, str)]
+    # Most cells of the title block are empty: "is not None" spares them the isinstance call.
+    return [cell for row in rows for cell in row if cell is not None and isinstance(cell, str)]
 
 
 def _term_of(term: _MetadataEntry | None, period: _MetadataEntry | None, titles: list[str]):
@@ -976,6 +1004,13 @@ class _ColumnPlan:
         return tuple(row[col] if col < width else None for col in self.described)
 
 
+# Every file of a template has the same header: its plan (immutable) is worked out once.
+@lru_cache(maxsize=256)
+def _plan_of_columns(sorted_columns: tuple[tuple[int, ColumnRole], ...]) -> _ColumnPlan:
+    """The plan of a header layout, by its columns and their roles, left to right."""
+    return _ColumnPlan.of(HeaderLayout(0, 0, dict(sorted_columns)))
+
+
 def _tuple_getter(columns: tuple[int, ...]) -> Callable[[list], tuple] | None:
     """A function giving a row's cells in ``columns`` as a tuple (C speed); None for none."""
     if not columns:
@@ -1037,14 +1072,15 @@ def _row_note(row: list, plan: _ColumnPlan) -> str | None:
 class _RowMatch:
     """A row meaning matched in one catalog: its indicator and what follows from it.
 
-    ``target_fields`` are the target's fields as :class:`Observation` takes them.
+    ``target_values`` are the target's fields in :class:`Observation`'s order (text, low,
+    high, direction, per year), all None without a target.
     """
 
     catalog: Catalog
     indicator: Indicator | None
     reading_type: str = ""
     target: ParsedTarget | None = None
-    target_fields: dict[str, object] = field(default_factory=dict)
+    target_values: tuple[object, ...] = (None,) * 5
     per_mille_unit: bool = False
 
 
@@ -1086,19 +1122,18 @@ def _row_meaning(row: list, row_idx: int, plan: _ColumnPlan, state: _TableState)
 
     Kept for rows whose descriptive cells are all text or empty, the usual row: a cell
     of another type is read afresh, as numbers equal across types (1 == 1.0 == True)
-    would not read the same.
+    would not read the same. The types are checked on a miss only: a key holding a
+    number, a date or a boolean never equals a kept key, made of text and None only.
     """
     described = plan.described_cells(row)
-    if set(map(type, described)) <= _TEXT_OR_NONE:
-        key = (plan.shape, described, state.last_unit)
-        meaning = _row_meanings.get(key)
-        if meaning is None:
-            meaning = _read_row_meaning(row, row_idx, plan, state.last_unit)
+    key = (plan.shape, described, state.last_unit)
+    meaning = _row_meanings.get(key)
+    if meaning is None:
+        meaning = _read_row_meaning(row, row_idx, plan, state.last_unit)
+        if set(map(type, described)) <= _TEXT_OR_NONE:
             if len(_row_meanings) >= _MAX_ROW_MEANINGS:
                 _row_meanings.clear()
             _row_meanings[key] = meaning
-    else:
-        meaning = _read_row_meaning(row, row_idx, plan, state.last_unit)
     state.last_unit = meaning.last_unit
     return meaning
 
@@ -1121,15 +1156,13 @@ def _match_row(meaning: _RowMeaning, catalog: Catalog, target_raw: object) -> _R
     unit_text = meaning.unit_text
     reading_type = _reading_type(indicator, unit_text)
     target = _scaled_target(parse_target(target_raw, reading_type), indicator, unit_text)
-    target_fields = {
-        "target_text": target.text if target else None,
-        "target_low": target.low if target else None,
-        "target_high": target.high if target else None,
-        "target_direction": target.direction if target else None,
-        "target_per_year": target.per_year if target else None,
-    }
+    target_values = (
+        (target.text, target.low, target.high, target.direction, target.per_year)
+        if target
+        else (None,) * 5
+    )
     return _RowMatch(
-        catalog, indicator, reading_type, target, target_fields, is_per_mille_unit(unit_text)
+        catalog, indicator, reading_type, target, target_values, is_per_mille_unit(unit_text)
     )
 
 
@@ -1141,6 +1174,38 @@ def _value_cells(row: list, plan: _ColumnPlan) -> list[tuple[int, ColumnRole, ob
 def _is_footer_cell(first: object) -> bool:
     """Whether a row's first filled cell ends the table (a footnote, the signature block)."""
     return isinstance(first, str) and _FOOTER.match(fold(first)) is not None
+
+
+# Bounded: a night's distinct first cells of rows (I, II, footnotes) are far fewer.
+_MAX_FIRST_CELL_READINGS = 4096
+_first_cell_readings: dict[str, tuple[bool, bool]] = {}
+_NEITHER = (False, False)
+
+
+def _first_cell_reading(first: object) -> tuple[bool, bool]:
+    """For a row's first filled cell: (whether it may number the columns, whether it ends
+    the table), as :func:`_are_column_numbers` and :func:`_is_footer_cell` read it.
+
+    The table walk asks this for every row, and first cells repeat from file to file
+    (``I``, ``II``, the footnotes), so a text's reading is kept. A float's never matches
+    either pattern: ``str`` writes it with ``.``, ``e+``/``e-``, or as ``inf``/``nan``,
+    none of which is a column number (at most two letters or digits, in brackets or not).
+    """
+    if type(first) is float:
+        return _NEITHER  # the usual data row, numbered 1.0, 2.0...
+    if not isinstance(first, str):
+        return _COLUMN_NUMBER.match(fold(str(first))) is not None, False
+    reading = _first_cell_readings.get(first)
+    if reading is None:
+        folded = fold(first)
+        reading = (
+            _COLUMN_NUMBER.match(folded) is not None,
+            _FOOTER.match(folded) is not None,
+        )
+        if len(_first_cell_readings) >= _MAX_FIRST_CELL_READINGS:
+            _first_cell_readings.clear()
+        _first_cell_readings[first] = reading
+    return reading
 
 
 def _are_column_numbers(filled: list) -> bool:
@@ -1253,7 +1318,7 @@ class _SheetContext:
     column_periods: dict[int, str | None] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.plan = _ColumnPlan.of(self.layout)
+        self.plan = _plan_of_columns(self.layout._sorted_columns)
         # A value column's period depends on the column and the sheet only.
         self.column_periods = {
             col: _column_period(role, self.identity.period_code, self.identity.term_code)
@@ -1285,29 +1350,32 @@ def _parse_data_row(context: _SheetContext, row: list, row_idx: int) -> None:
             return  # a section row ("I | VĂN HÓA - XÃ HỘI") or an empty line
         if meaning.name_text is None:
             return  # values without any label cannot be attributed
-    cells = _RowCells(
-        row_idx=row_idx,
-        stt=_cell_in(row, plan.stt),
-        code_text=meaning.code_text,
-        name_text=meaning.name_text,
-        unit_text=meaning.unit_text,
-        target_raw=_cell_in(row, plan.target),
-        note=meaning.note,
-    )
-    match = meaning.matched_in(context.catalog, cells.target_raw)
+    target_raw = _cell_in(row, plan.target)
+    match = meaning.matched_in(context.catalog, target_raw)
     indicator = match.indicator
     if indicator is None:
+        cells = _RowCells(
+            row_idx=row_idx,
+            stt=_cell_in(row, plan.stt),
+            code_text=meaning.code_text,
+            name_text=meaning.name_text,
+            unit_text=meaning.unit_text,
+            target_raw=target_raw,
+            note=meaning.note,
+        )
         context.result.unmapped_rows.append(_unmapped(cells, values))
         return
     target = match.target
+    # A matched row's values need only its index and meaning (unit, note): no _RowCells
+    # is built for the usual row.
     added = [
         observation
         for col, role, raw in values
         if raw is not None  # a blank cell: parse_value would say so, and nothing is added
-        and (observation := _add_value(context, cells, match, col, role, raw))
+        and (observation := _add_value(context, row_idx, meaning, match, col, role, raw))
     ]
     if added and target is not None:
-        _cross_check_computed_columns(context, row, cells, indicator, target, added[-1])
+        _cross_check_computed_columns(context, row, row_idx, indicator, target, added[-1])
 
 
 def _is_percent_formatted(context: _SheetContext, row_idx: int, col: int, raw: object) -> bool:
@@ -1321,7 +1389,8 @@ def _is_percent_formatted(context: _SheetContext, row_idx: int, col: int, raw: o
 
 def _add_value(
     context: _SheetContext,
-    cells: _RowCells,
+    row_idx: int,
+    meaning: _RowMeaning,
     match: _RowMatch,
     col: int,
     role: ColumnRole,
@@ -1332,7 +1401,7 @@ def _add_value(
     if (
         indicator.value_type == "percent"
         and context.percent_cells  # usually none: no per-cell look-up then
-        and _is_percent_formatted(context, cells.row_idx, col, raw)
+        and _is_percent_formatted(context, row_idx, col, raw)
     ):
         # The cell holds 0.915 and shows 91,5%: the value is 91.5, the provenance 0.915.
         parsed = replace(
@@ -1343,7 +1412,7 @@ def _add_value(
         parsed = parse_value(raw, match.reading_type)
     if parsed.is_blank:
         return None
-    address = cell_address(cells.row_idx, col)
+    address = cell_address(row_idx, col)
     period = context.column_periods[col]  # _column_period of the column's role
     if period is None:
         if col not in context.state.reported_missing_period:
@@ -1354,29 +1423,35 @@ def _add_value(
         issue = _cell_issue(parsed.error, address, indicator, period, parsed.original_text)
         context.result.cell_issues.append(issue)
         return None
-    per_mille = parsed.unit_suffix == PER_MILLE or (
-        parsed.unit_suffix is None and match.per_mille_unit
-    )
+    value = parsed.value
+    if indicator.value_type == "money_vnd":  # else _scaled_value gives parsed.value back
+        value = _scaled_value(parsed, indicator, meaning.unit_text)
+    unit_suffix = parsed.unit_suffix
+    per_mille = unit_suffix == PER_MILLE or (unit_suffix is None and match.per_mille_unit)
+    # Positional, in the order of Observation's fields: this runs for every value of
+    # every file, and keywords (the target's five spread from a dict) cost three times
+    # as much as the rest of building it.
     observation = Observation(
-        indicator_code=indicator.indicator_code,
-        period_code=period,
-        value=_scaled_value(parsed, indicator, cells.unit_text),
-        qualifier=parsed.qualifier,
-        denominator=parsed.denominator,
-        is_estimate=role.is_estimate,
-        **match.target_fields,
-        original_text=parsed.original_text,
-        source_cell=address,
-        source_row=cells.row_idx + 1,
-        note=cells.note,
-        stated_percent=parsed.stated_percent,
-        unit=PER_MILLE if per_mille else indicator.unit,
-        unit_suffix=parsed.unit_suffix,
+        indicator.indicator_code,
+        period,
+        value,
+        parsed.qualifier,
+        parsed.denominator,
+        role.is_estimate,
+        *match.target_values,  # target text, low, high, direction, per year
+        parsed.original_text,
+        address,  # source_cell
+        row_idx + 1,  # source_row
+        meaning.note,
+        parsed.stated_percent,
+        PER_MILLE if per_mille else indicator.unit,
+        unit_suffix,
     )
     context.result.observations.append(observation)
     if per_mille and indicator.value_type == "percent":
         context.warn(_per_mille_warning(observation))
-    _cross_check_stated_percent(context, parsed, observation)
+    if parsed.stated_percent is not None:  # "36/35 (103%)", rare: no call otherwise
+        _cross_check_stated_percent(context, parsed, observation)
     return observation
 
 
@@ -1472,7 +1547,7 @@ def _clerk_percent_readings(raw: object, percent_formatted: bool) -> list[float]
 def _cross_check_computed_columns(
     context: _SheetContext,
     row: list,
-    cells: _RowCells,
+    row_idx: int,
     indicator: Indicator,
     target: ParsedTarget,
     latest: Observation,
@@ -1488,10 +1563,10 @@ def _cross_check_computed_columns(
     computed = 100.0 * latest.value / reference
     for col, _role in context.plan.computed:
         raw = row[col] if col < len(row) else None
-        formatted = _is_percent_formatted(context, cells.row_idx, col, raw)
+        formatted = _is_percent_formatted(context, row_idx, col, raw)
         readings = _clerk_percent_readings(raw, formatted)
         if readings and all(_percent_disagrees(stated, computed) for stated in readings):
-            address = cell_address(cells.row_idx, col)
+            address = cell_address(row_idx, col)
             context.warn(_mismatch_warning(address, latest, readings[0], latest.value, reference))
 
 
@@ -1531,12 +1606,18 @@ def parse_sheet(grid: SheetGrid, catalog: Catalog) -> ParsedSheet | None:
         header_row=layout.first_row + 1,
     )
     context = _SheetContext(layout, catalog, identity, result, percent_cells=grid.percent_cells)
-    for row_idx in range(layout.last_row + 1, len(grid.rows)):
-        row = grid.rows[row_idx]
-        filled = [cell for cell in row if cell is not None]
-        if not filled or _are_column_numbers(filled):
+    rows = grid.rows
+    for row_idx in range(layout.last_row + 1, len(rows)):
+        row = rows[row_idx]
+        for first in row:
+            if first is not None:
+                break
+        else:
+            continue  # an empty line
+        may_number_columns, ends_table = _first_cell_reading(first)
+        if may_number_columns and _are_column_numbers([cell for cell in row if cell is not None]):
             continue
-        if _is_footer_cell(filled[0]):
+        if ends_table:
             break
         _parse_data_row(context, row, row_idx)
     return result

@@ -431,6 +431,10 @@ def _number(value: bytes, style: bytes, number_styles: _NumberStyles) -> float |
     raise _NotPlain  # a time, a date before March 1900, another format: calamine decides
 
 
+# What a cell holding only a style (no value, outside calamine's range) decodes to.
+_STYLE_ONLY: tuple[None, None, None] = (None, None, None)
+
+
 def _decoded_piece(
     piece: bytes, number_styles: _NumberStyles
 ) -> tuple[tuple[int, int] | None, object, int | None]:
@@ -445,7 +449,7 @@ def _decoded_piece(
     letters, digits, style, kind, closed, formula, value, inline = match.groups(b"")
     position = (int(digits) - 1, _column_index(letters))
     if closed:
-        return None, None, None  # <c r=".." s=".."/>: a style only
+        return _STYLE_ONLY  # <c r=".." s=".."/>
     if inline:
         if value or kind != b"inlineStr":
             raise _NotPlain
@@ -454,7 +458,7 @@ def _decoded_piece(
     if not value:
         if kind == b"inlineStr" or formula:
             raise _NotPlain  # an inline string without text, a formula without result
-        return None, None, None  # a style only
+        return _STYLE_ONLY
     raw = value[3:]
     cell: object
     if not raw:
@@ -480,6 +484,13 @@ def _decoded_piece(
     return position, cell, None
 
 
+def _shared_text(strings: tuple[str, ...], index: int) -> str | None:
+    """The text of shared string ``index`` as calamine gives it (None for an empty one)."""
+    if index >= len(strings):
+        raise _NotPlain
+    return strings[index] or None
+
+
 def _sheet_cells(
     xml: bytes, number_styles: _NumberStyles, strings: tuple[str, ...]
 ) -> tuple[list[list], int, int]:
@@ -501,33 +512,35 @@ def _sheet_cells(
     if root < 0 or not xml.startswith(_WORKSHEET_ROOT, root):
         raise _NotPlain  # a prefixed or foreign root element
     start += len(b"<sheetData>")
-    values: dict[tuple[int, int], object] = {}
-    pieces = xml[start:end].split(_CELL_START)
-    if not _LEADING_ROW_TAGS.fullmatch(pieces[0]):
+    leading, *pieces = xml[start:end].split(_CELL_START)
+    if not _LEADING_ROW_TAGS.fullmatch(leading):
         raise _NotPlain
     # Labels, units and many numbers repeat, cell for cell, in every file of a template:
-    # each distinct piece is matched and decoded once per number styles.
+    # each distinct piece is matched and decoded once per number styles. The pieces are
+    # looked up all at once (at C speed), and only the new ones decoded.
     decoded = number_styles.decoded
     if len(decoded) > _DECODED_CELLS_KEPT:
         decoded.clear()
-    for piece in pieces[1:]:
-        known = decoded.get(piece)
-        if known is None:
-            known = decoded[piece] = _decoded_piece(piece, number_styles)
-        position, cell, shared = known
-        if position is None:
-            continue  # a cell holding only a style, outside calamine's range
-        if shared is not None:
-            if shared >= len(strings):
-                raise _NotPlain
-            cell = strings[shared] or None
-        if position in values:
-            raise _NotPlain  # a cell written twice
-        values[position] = cell
+    cells = list(map(decoded.get, pieces))
+    if None in cells:
+        for index, known in enumerate(cells):
+            if known is None:
+                piece = pieces[index]
+                cells[index] = decoded[piece] = _decoded_piece(piece, number_styles)
+    # Cells holding only a style are outside calamine's range; a shared string's text is
+    # looked up in this workbook's strings (an index beyond them is not plain).
+    values = {
+        position: cell if shared is None else _shared_text(strings, shared)
+        for position, cell, shared in cells
+        if position is not None
+    }
+    # A cell written twice is not plain. Fewer values than pieces also come from cells
+    # holding only a style (usually none): counted only then.
+    if len(values) != len(cells) and len(values) != len(cells) - cells.count(_STYLE_ONLY):
+        raise _NotPlain
     if not values:
         return [], 0, 0
-    rows_at = [row for row, _column in values]
-    columns_at = [column for _row, column in values]
+    rows_at, columns_at = zip(*values, strict=True)
     first_row, last_row = min(rows_at), max(rows_at)
     first_col, last_col = min(columns_at), max(columns_at)
     rows: list[list] = [[] for _ in range(first_row)]

@@ -694,3 +694,106 @@ def test_cell_reference_scan_matches_the_full_pattern(sheet_xml):
     from flows.safety import _CELL_REF, _cell_refs
 
     assert _cell_refs(sheet_xml) == _CELL_REF.findall(sheet_xml)
+
+
+# ------------------------------------------------------------------ the table walk's shortcuts
+
+
+FIRST_CELLS = [
+    "(1)",
+    "A",
+    "I",
+    "1",
+    "12",
+    "(a)",
+    "Ghi chú: số liệu ước",
+    "(*) Số liệu sơ bộ",
+    "* Nguồn: UBND",
+    "Người lập biểu",
+    "T/M ĐẢNG ỦY",
+    "Nơi nhận:",
+    "Bí thư",
+    "(2) Tính đến 31/12",
+    "XD.DV_TRIEU_TAP",
+    "",
+    " ",
+    1,
+    7,
+    0,
+    -1,
+    True,
+    False,
+    1.0,
+    -0.0,
+    float("inf"),
+    float("-inf"),
+    float("nan"),
+    1e16,
+    5e-324,
+    date(2024, 12, 31),
+]
+
+
+@pytest.mark.parametrize("first", FIRST_CELLS, ids=repr)
+def test_first_cell_reading_is_the_two_checks_it_replaces(first):
+    """_first_cell_reading (kept per text) says what _are_column_numbers and _is_footer_cell
+    say of a row's first cell, twice in a row (the second time from what was kept)."""
+    from flows.ingest import (
+        _COLUMN_NUMBER,
+        _first_cell_reading,
+        _is_footer_cell,
+    )
+    from flows.textnorm import fold
+
+    expected = (_COLUMN_NUMBER.match(fold(str(first))) is not None, _is_footer_cell(first))
+    assert _first_cell_reading(first) == expected
+    assert _first_cell_reading(first) == expected
+
+
+def test_first_cell_reading_of_any_float_is_neither():
+    """No float's text is a column number: str() writes a '.', an exponent sign, inf or nan."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from flows.ingest import _are_column_numbers, _first_cell_reading, _is_footer_cell
+
+    @given(st.floats(allow_nan=True, allow_infinity=True))
+    def check(number):
+        assert _first_cell_reading(number) == (False, False)
+        assert not _are_column_numbers([number, "1", "2"])
+        assert not _is_footer_cell(number)
+
+    check()
+
+
+def test_rows_with_numeric_label_cells_are_read_afresh(catalog):
+    """A row meaning is kept only for text labels: 1, 1.0 and True are equal keys but do
+    not read alike, so a row labelled by a number is never answered from what was kept."""
+    from flows import ingest
+
+    roles = {col: classify_header(text) for col, text in enumerate(HEADER)}
+    layout = ingest.HeaderLayout(0, 0, roles)
+    plan = ingest._ColumnPlan.of(layout)
+    ingest._row_meanings.clear()
+    for code in ("1", 1.0, 1, True, date(2024, 1, 1)):
+        row = [1.0, code, "Tổng số đảng viên", "người", None, 5.0]
+        state = ingest._TableState()
+        meaning = ingest._row_meaning(row, 3, plan, state)
+        fresh = ingest._read_row_meaning(row, 3, plan, None)
+        assert (meaning.code_text, meaning.name_text, meaning.unit_text) == (
+            fresh.code_text,
+            fresh.name_text,
+            fresh.unit_text,
+        )
+    kept_keys = list(ingest._row_meanings)
+    assert len(kept_keys) == 1
+    assert all(type(cell) in (str, type(None)) for cell in kept_keys[0][1])
+
+
+@pytest.mark.parametrize("cell", [1.0, 2024.0, -0.0, 0.0, 2024.5, float("inf"), float("nan")])
+def test_number_headers_read_as_fresh_ones(cell):
+    """classify_header keeps a float's reading; it is the one worked out afresh."""
+    from flows.ingest import _classify_header_cell
+
+    assert classify_header(cell) == _classify_header_cell(cell)
+    assert classify_header(cell) == _classify_header_cell(cell)

@@ -280,6 +280,12 @@ FALLBACKS = {
             b'<row r="70"><c r="H70" t="s"><v>9999</v></c></row></sheetData>',
         )
     },
+    "cell written twice": {
+        "sheet": (
+            b"</sheetData>",
+            b'<row r="70"><c r="H70"><v>1</v></c><c r="H70"><v>2</v></c></row></sheetData>',
+        )
+    },
     "cell without reference": {
         "sheet": (b"</sheetData>", b'<row r="70"><c><v>1</v></c></row></sheetData>')
     },
