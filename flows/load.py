@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from flows.publish import open_build_file
 from flows.schema import create_statements
 from flows.submission import Submission
 
@@ -29,7 +30,7 @@ class StageCounts:
 
 def connect(database: Path) -> duckdb.DuckDBPyConnection:
     """Open a writable connection to ``database`` with the ``raw`` and ``ref`` tables present."""
-    con = duckdb.connect(str(database))
+    con = open_build_file(database)
     for statement in create_statements():
         con.execute(statement)
     return con

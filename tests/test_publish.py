@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from flows.publish import abandon_build, publish, start_build
+from flows.publish import abandon_build, open_build_file, publish, start_build
 
 
 def _write(path, value):
@@ -49,3 +49,17 @@ def test_first_build_starts_empty(tmp_path):
     published = tmp_path / "new" / "warehouse.duckdb"
     building = start_build(published)
     assert not building.exists() and building.parent.is_dir()
+
+
+def test_writable_connections_to_a_build_file_never_vacuum(tmp_path):
+    from flows.load import connect
+
+    # As dbt's connection (profiles.yml): deleted rows wait for a full rebuild, so that
+    # no checkpoint after an incremental night spends seconds compacting the big tables.
+    building = tmp_path / "warehouse.duckdb.building"
+    for con in (connect(building), open_build_file(building)):
+        try:
+            setting = con.execute("select current_setting('max_vacuum_tasks')").fetchone()
+        finally:
+            con.close()
+        assert setting == (0,)
