@@ -1171,11 +1171,6 @@ def _value_cells(row: list, plan: _ColumnPlan) -> list[tuple[int, ColumnRole, ob
     return [(col, role, row[col] if col < width else None) for col, role in plan.values]
 
 
-def _is_footer_cell(first: object) -> bool:
-    """Whether a row's first filled cell ends the table (a footnote, the signature block)."""
-    return isinstance(first, str) and _FOOTER.match(fold(first)) is not None
-
-
 # Bounded: a night's distinct first cells of rows (I, II, footnotes) are far fewer.
 _MAX_FIRST_CELL_READINGS = 4096
 _first_cell_readings: dict[str, tuple[bool, bool]] = {}
@@ -1183,8 +1178,9 @@ _NEITHER = (False, False)
 
 
 def _first_cell_reading(first: object) -> tuple[bool, bool]:
-    """For a row's first filled cell: (whether it may number the columns, whether it ends
-    the table), as :func:`_are_column_numbers` and :func:`_is_footer_cell` read it.
+    """For a row's first filled cell: (whether it may number the columns, as
+    :func:`_are_column_numbers` reads a first cell; whether it ends the table: a text that
+    is a footnote or the signature block).
 
     The table walk asks this for every row, and first cells repeat from file to file
     (``I``, ``II``, the footnotes), so a text's reading is kept. A float's never matches

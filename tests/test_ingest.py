@@ -734,15 +734,19 @@ FIRST_CELLS = [
 ]
 
 
+def _is_footer_cell(first: object) -> bool:
+    """The table walk's footer check before _first_cell_reading kept its answers."""
+    from flows.ingest import _FOOTER
+    from flows.textnorm import fold
+
+    return isinstance(first, str) and _FOOTER.match(fold(first)) is not None
+
+
 @pytest.mark.parametrize("first", FIRST_CELLS, ids=repr)
 def test_first_cell_reading_is_the_two_checks_it_replaces(first):
-    """_first_cell_reading (kept per text) says what _are_column_numbers and _is_footer_cell
-    say of a row's first cell, twice in a row (the second time from what was kept)."""
-    from flows.ingest import (
-        _COLUMN_NUMBER,
-        _first_cell_reading,
-        _is_footer_cell,
-    )
+    """_first_cell_reading (kept per text) says what _are_column_numbers and the footer
+    check say of a row's first cell, twice in a row (the second time from what was kept)."""
+    from flows.ingest import _COLUMN_NUMBER, _first_cell_reading
     from flows.textnorm import fold
 
     expected = (_COLUMN_NUMBER.match(fold(str(first))) is not None, _is_footer_cell(first))
@@ -755,7 +759,7 @@ def test_first_cell_reading_of_any_float_is_neither():
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from flows.ingest import _are_column_numbers, _first_cell_reading, _is_footer_cell
+    from flows.ingest import _are_column_numbers, _first_cell_reading
 
     @given(st.floats(allow_nan=True, allow_infinity=True))
     def check(number):
