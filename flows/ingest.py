@@ -1171,9 +1171,6 @@ def _value_cells(row: list, plan: _ColumnPlan) -> list[tuple[int, ColumnRole, ob
     return [(col, role, row[col] if col < width else None) for col, role in plan.values]
 
 
-# Bounded: a night's distinct first cells of rows (I, II, footnotes) are far fewer.
-_MAX_FIRST_CELL_READINGS = 4096
-_first_cell_readings: dict[str, tuple[bool, bool]] = {}
 _NEITHER = (False, False)
 
 
@@ -1191,17 +1188,14 @@ def _first_cell_reading(first: object) -> tuple[bool, bool]:
         return _NEITHER  # the usual data row, numbered 1.0, 2.0...
     if not isinstance(first, str):
         return _COLUMN_NUMBER.match(fold(str(first))) is not None, False
-    reading = _first_cell_readings.get(first)
-    if reading is None:
-        folded = fold(first)
-        reading = (
-            _COLUMN_NUMBER.match(folded) is not None,
-            _FOOTER.match(folded) is not None,
-        )
-        if len(_first_cell_readings) >= _MAX_FIRST_CELL_READINGS:
-            _first_cell_readings.clear()
-        _first_cell_readings[first] = reading
-    return reading
+    return _first_text_reading(first)
+
+
+# Bounded: a night's distinct first cells of rows (I, II, footnotes) are far fewer.
+@lru_cache(maxsize=4096)
+def _first_text_reading(text: str) -> tuple[bool, bool]:
+    folded = fold(text)
+    return _COLUMN_NUMBER.match(folded) is not None, _FOOTER.match(folded) is not None
 
 
 def _are_column_numbers(filled: list) -> bool:

@@ -58,7 +58,7 @@ def test_a_configured_server_means_no_early_server(monkeypatch):
             assert PREFECT_API_URL.value() == "http://127.0.0.1:9/api"
 
 
-def test_a_server_that_cannot_start_is_reported(monkeypatch):
+def test_a_server_that_cannot_start_is_reported():
     server = warmup.EarlyPrefectServer.start()
     server.stop()  # exited before it was ready: as a server that crashed on start
     with pytest.raises(RuntimeError, match="exited with code"):
