@@ -30,7 +30,8 @@ from flows.units import UnitResolver
 STAGES = (
     ("container check (safety.check_container)", "check_container"),
     ("  parts inflated once, shared (_inflate_whole)", "_inflate_whole"),
-    ("  worksheet extent scan (_check_worksheet_extent)", "_check_worksheet_extent"),
+    # Sheets the direct reader reads are measured as it walks their cells (_sheet_cells).
+    ("  worksheet extent scan, other sheets (_check_worksheet_extent)", "_check_worksheet_extent"),
     ("read_workbook total", "read_workbook"),
     ("  direct xlsx reader (xlsx_cells.read_plain_xlsx)", "read_plain_xlsx"),
     ("    shared strings (_shared_strings)", "_shared_strings"),

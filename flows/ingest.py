@@ -146,6 +146,10 @@ def read_workbook(
     """
     path = Path(path)
     extension = path.suffix.lower()
+    if package is not None and extension not in SPREADSHEET_EXTENSIONS:
+        # The worksheet extent checks the container check left to the spreadsheet reader
+        # come first, as they did when the container check ran them itself.
+        package.check_worksheet_extents()
     if extension not in SUPPORTED_EXTENSIONS:
         raise _unsupported_extension(extension)
     if data is None:
@@ -164,7 +168,8 @@ def _read_spreadsheet(data: bytes, package: OpenedPackage | None = None) -> list
         raise _password_protected()
     if package is not None:
         # Plain xlsx files (nearly all) are read from the parts the container check kept;
-        # anything else goes to calamine, which reads every format.
+        # anything else goes to calamine, which reads every format. Either way the reader
+        # has run the worksheet extent checks the container check left to it.
         plain_sheets = read_plain_xlsx(package)
         if plain_sheets is not None:
             return _plain_grids(plain_sheets, package)

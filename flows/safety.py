@@ -6,6 +6,12 @@ opened, its container is inspected: its size on disk, and for zip-based formats
 compression ratio of each part (zip bombs) and whether any XML part declares a
 DTD (entity-expansion attacks such as "billion laughs"; we refuse any DTD, as
 defusedxml does). A sheet's cell count is checked before its cells are copied.
+
+A worksheet's used range is checked before calamine (or any reader) builds its grid.
+For a worksheet kept in memory for the direct xlsx reader, that check waits for the
+reader, which measures the range as it walks the cells anyway
+(:meth:`OpenedPackage.record_extent`); whatever it does not measure is scanned by
+:meth:`OpenedPackage.check_worksheet_extents` before anything else opens the workbook.
 """
 
 from __future__ import annotations
@@ -55,6 +61,10 @@ _LOCAL_HEADER_MAGIC = b"PK\x03\x04"
 _UNPLAIN_FLAGS = 0x1 | 0x20 | 0x40
 _UTF8_NAME_FLAG = 0x800
 
+# A worksheet's used range as (first row, last row, first column, last column), numbered
+# as in A1 references (row 1, column A = 1).
+Extent = tuple[int, int, int, int]
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -95,11 +105,18 @@ class OpenedPackage:
     instead of opening the zip directory and decompressing the same parts again.
     """
 
-    def __init__(self, archive: zipfile.ZipFile, data: bytes) -> None:
+    def __init__(
+        self, archive: zipfile.ZipFile, data: bytes, limits: Limits = DEFAULT_LIMITS
+    ) -> None:
         self.archive = archive
         self.data = data
+        self.limits = limits
         self._parts: dict[str, bytes] = {}
         self._kept_bytes = 0
+        # Kept worksheets whose extent check waits for the reader, in the container's order,
+        # and the extents the reader measured for them.
+        self._unchecked_worksheets: list[str] = []
+        self._measured: dict[str, Extent | None] = {}
 
     def namelist(self) -> list[str]:
         """The part names, as :meth:`zipfile.ZipFile.namelist` gives them."""
@@ -143,12 +160,50 @@ class OpenedPackage:
         self._kept_bytes += len(data)
         return data
 
+    def record_extent(self, name: str, extent: Extent | None) -> None:
+        """Take the extent of a part the reader reads as a sheet; refuse it when huge.
+
+        ``extent`` must be what the container check's scan finds in the part: the range of
+        every cell reference in its XML. The reader calls this before it builds the sheet's
+        rows. A workbook may point a sheet at a kept part not named like a worksheet
+        (``xl/styles.xml``): the container check never scanned that one, so it is judged
+        here too.
+        """
+        if name in self._unchecked_worksheets:
+            self._measured[name] = extent
+        try:
+            _check_extent(name, extent, self.limits)
+        except UnreadableFile:
+            # A huge worksheet earlier in the container is the one reported, as when every
+            # worksheet was checked in the container's order.
+            self.check_worksheet_extents()
+            raise
+
+    def check_worksheet_extents(self) -> None:
+        """Run every extent check still waiting, in the container's order.
+
+        A worksheet the reader measured is judged by that measure; any other is scanned
+        here, so that nothing opens the workbook with a huge sheet unchecked.
+        """
+        while self._unchecked_worksheets:
+            name = self._unchecked_worksheets[0]
+            extent = (
+                self._measured[name]
+                if name in self._measured
+                else cell_reference_extent(self._parts[name])
+            )
+            _check_extent(name, extent, self.limits)
+            del self._unchecked_worksheets[0]
+
 
 def check_container(data: bytes, limits: Limits = DEFAULT_LIMITS) -> OpenedPackage | None:
     """Raise :class:`UnreadableFile` when a file's container breaks a limit.
 
     For a readable zip container, returns it opened, with the small parts already
-    decompressed, for the workbook reader to reuse; None otherwise.
+    decompressed, for the workbook reader to reuse; None otherwise. The extent check of
+    a worksheet kept in memory waits in the returned package: whoever reads the workbook
+    next must call :meth:`OpenedPackage.check_worksheet_extents` (the direct reader
+    does) before building any sheet's grid.
     """
     if len(data) > limits.max_file_bytes:
         raise _too_large(
@@ -174,26 +229,48 @@ def _check_zip(data: bytes, limits: Limits) -> OpenedPackage | None:
             f"khi giải nén lên tới {declared // (1024 * 1024)} MB",
             f"it expands to {declared // (1024 * 1024)} MB",
         )
-    package = OpenedPackage(archive, data)
-    for part in parts:
-        ratio = part.file_size / max(part.compress_size, 1)
-        if part.file_size > 1024 * 1024 and ratio > limits.max_compression_ratio:
-            raise _too_large(
-                f"phần '{part.filename}' nén bất thường (tỷ lệ {ratio:.0f}:1)",
-                f"part '{part.filename}' is abnormally compressed ({ratio:.0f}:1)",
-            )
-        is_xml = part.filename.endswith((".xml", ".rels"))
-        whole = package._keep(part) if is_xml else None
-        if whole is None and is_xml and part.file_size <= _SMALL_PART_BYTES:
-            whole = _inflate_whole(data, part)
-        if is_xml and _declares_dtd(archive, part, whole):
-            raise _refused_xml()
-        if _WORKSHEET_PART.match(part.filename):
-            _check_worksheet_extent(archive, part, limits, whole)
+    package = OpenedPackage(archive, data, limits)
+    try:
+        for part in parts:
+            _check_part(package, part)
+    except Exception:
+        # A kept worksheet earlier in the container, whose extent check waits, was checked
+        # before this part when every check ran in order: a refusal of it comes first.
+        package.check_worksheet_extents()
+        raise
     return package
 
 
+def _check_part(package: OpenedPackage, part: zipfile.ZipInfo) -> None:
+    """Refuse a part abnormally compressed, declaring a DTD, or a worksheet of huge extent.
+
+    A worksheet kept in memory for the reader has its extent check wait in ``package``.
+    """
+    ratio = part.file_size / max(part.compress_size, 1)
+    if part.file_size > 1024 * 1024 and ratio > package.limits.max_compression_ratio:
+        raise _too_large(
+            f"phần '{part.filename}' nén bất thường (tỷ lệ {ratio:.0f}:1)",
+            f"part '{part.filename}' is abnormally compressed ({ratio:.0f}:1)",
+        )
+    if not part.filename.endswith((".xml", ".rels")):
+        return
+    is_worksheet = _WORKSHEET_PART.match(part.filename) is not None
+    kept = package._keep(part)
+    whole = kept
+    if whole is None and part.file_size <= _SMALL_PART_BYTES:
+        whole = _inflate_whole(package.data, part)
+    if _declares_dtd(package.archive, part, whole):
+        raise _refused_xml()
+    if not is_worksheet:
+        return
+    if kept is not None:
+        package._unchecked_worksheets.append(part.filename)
+    else:
+        _check_worksheet_extent(package.archive, part, package.limits, whole)
+
+
 def _declares_dtd(archive: zipfile.ZipFile, part: zipfile.ZipInfo, whole: bytes | None) -> bool:
+    """Whether an XML part's prolog declares a DTD, read from ``whole`` when it is in memory."""
     if whole is not None:
         return bool(_DTD.search(whole, 0, _PROLOG_BYTES))
     try:
@@ -223,11 +300,21 @@ def _check_worksheet_extent(
     streamed one), block by block otherwise.
     """
     in_memory = whole is not None
-    extent = _extent_of(_cell_refs(whole)) if in_memory else _streamed_extent(archive, part)
+    extent = cell_reference_extent(whole) if in_memory else _streamed_extent(archive, part)
+    _check_extent(part.filename, extent, limits)
+
+
+def _check_extent(part_name: str, extent: Extent | None, limits: Limits) -> None:
+    """Refuse a worksheet part whose used range holds more cells than the limit."""
     if extent is not None:
         first_row, last_row, first_col, last_col = extent
-        name = Path(part.filename).stem
+        name = Path(part_name).stem
         check_sheet_size(name, last_row - first_row + 1, last_col - first_col + 1, limits)
+
+
+def cell_reference_extent(xml: bytes) -> Extent | None:
+    """The range of every cell reference in a worksheet's XML, as the extent check scans it."""
+    return _extent_of(_cell_refs(xml))
 
 
 def _cell_refs(xml: bytes) -> list[tuple[bytes, bytes]]:
@@ -287,7 +374,7 @@ def _inflate_whole(data: bytes, part: zipfile.ZipInfo) -> bytes | None:
     return content
 
 
-def _extent_of(refs: list[tuple[bytes, bytes]]) -> tuple[int, int, int, int] | None:
+def _extent_of(refs: list[tuple[bytes, bytes]]) -> Extent | None:
     """(first row, last row, first column, last column) of ``(letters, digits)`` references.
 
     Rows and columns repeat across the references, so each distinct one is converted once.
@@ -300,24 +387,25 @@ def _extent_of(refs: list[tuple[bytes, bytes]]) -> tuple[int, int, int, int] | N
     return min(rows), max(rows), min(columns), max(columns)
 
 
-def _streamed_extent(
-    archive: zipfile.ZipFile, part: zipfile.ZipInfo
-) -> tuple[int, int, int, int] | None:
+def _streamed_extent(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> Extent | None:
     """The extent of a large worksheet, read in blocks so it is never whole in memory."""
     extent = None
     tail = b""
     with archive.open(part) as stream:
         for block in iter(lambda: stream.read(_KEPT_PART_BYTES), b""):
             chunk = tail + block
-            found = _extent_of(_cell_refs(chunk))
-            if found is not None:
-                extent = found if extent is None else _union(extent, found)
+            extent = merged_extent(extent, _extent_of(_cell_refs(chunk)))
             tail = chunk[-256:]
     return extent
 
 
-def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    return min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])
+def merged_extent(*extents: Extent | None) -> Extent | None:
+    """The smallest extent covering every one given (None stands for no cell at all)."""
+    present = [extent for extent in extents if extent is not None]
+    if not present:
+        return None
+    first_rows, last_rows, first_cols, last_cols = zip(*present, strict=True)
+    return min(first_rows), max(last_rows), min(first_cols), max(last_cols)
 
 
 def check_sheet_size(name: str, rows: int, columns: int, limits: Limits = DEFAULT_LIMITS) -> None:

@@ -20,12 +20,15 @@ rewritten with shared strings, and on edge cells.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Protocol
 
 from defusedxml import ElementTree
+
+from flows.safety import Extent, cell_reference_extent, merged_extent
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -35,7 +38,10 @@ _WORKSHEET_REL_TYPE = (
 )
 _WORKSHEET_ROOT = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 # The error values calamine knows; it refuses a workbook holding another (#SPILL!...).
-_CALAMINE_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"})
+# Compared as bytes: an error cell's text may not even be UTF-8 (then calamine decides).
+_CALAMINE_ERRORS = frozenset(
+    {b"#DIV/0!", b"#N/A", b"#NAME?", b"#NULL!", b"#NUM!", b"#REF!", b"#VALUE!"}
+)
 _SHARED_STRINGS_PART = "xl/sharedStrings.xml"
 _STYLES_PART = "xl/styles.xml"
 
@@ -122,6 +128,10 @@ class Package(Protocol):
 
     def kept(self, name: str) -> bytes | None: ...
 
+    def record_extent(self, name: str, extent: Extent | None) -> None: ...
+
+    def check_worksheet_extents(self) -> None: ...
+
 
 @dataclass
 class PlainSheet:
@@ -144,7 +154,21 @@ def read_plain_xlsx(package: Package) -> list[PlainSheet] | None:
 
     Only parts the container check kept in memory are read, so a large or unusual part
     always goes to calamine.
+
+    The container check leaves the extent check of those parts to the reader: each sheet
+    read here is measured before its rows are built, and whatever is not measured is
+    scanned before this returns or raises, so calamine never opens a huge sheet unchecked.
     """
+    try:
+        return _read_plain_sheets(package)
+    finally:
+        # A refusal replaces whatever else reading raised, as when the container check
+        # refused a huge sheet before reading began.
+        package.check_worksheet_extents()
+
+
+def _read_plain_sheets(package: Package) -> list[PlainSheet] | None:
+    """The worksheets, as :func:`read_plain_xlsx` gives them, measuring each sheet read."""
     names = package.namelist()
     if "xl/workbook.xml" not in names or len(set(names)) != len(names):
         return None
@@ -176,7 +200,8 @@ def read_plain_xlsx(package: Package) -> list[PlainSheet] | None:
         if xml is None:
             return None
         try:
-            rows, height, width = _sheet_cells(xml, number_styles, strings)
+            check_extent = partial(package.record_extent, part)
+            rows, height, width = _sheet_cells(xml, number_styles, strings, check_extent)
         except _NotPlain:
             return None
         sheets.append(PlainSheet(name, index, visible, rows, height, width))
@@ -222,6 +247,12 @@ def _sheet_plan(
     return tuple(plan)
 
 
+# A cell decoded from its piece of XML: ((row, column) or None when it holds no value, its
+# value as calamine reads it, its shared string index or None, and its (row, column)
+# reference, whether it holds a value or not). Rows and columns count from 0.
+_DecodedCell = tuple[tuple[int, int] | None, object, int | None, tuple[int, int]]
+
+
 @dataclass(frozen=True)
 class _NumberStyles:
     """Cell style indices (the ``s`` attribute, as bytes) by how calamine reads a number."""
@@ -229,7 +260,7 @@ class _NumberStyles:
     plain: frozenset[bytes]
     dates: frozenset[bytes]
     # Decoded cell contents under these styles (see _sheet_cells), filled as files are read.
-    decoded: dict[bytes, tuple[tuple[int, int] | None, object, int | None]] = field(
+    decoded: dict[bytes, _DecodedCell] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
 
@@ -431,17 +462,11 @@ def _number(value: bytes, style: bytes, number_styles: _NumberStyles) -> float |
     raise _NotPlain  # a time, a date before March 1900, another format: calamine decides
 
 
-# What a cell holding only a style (no value, outside calamine's range) decodes to.
-_STYLE_ONLY: tuple[None, None, None] = (None, None, None)
+def _decoded_piece(piece: bytes, number_styles: _NumberStyles) -> _DecodedCell:
+    """A cell from the text after its '<c r="' (see :data:`_DecodedCell`).
 
-
-def _decoded_piece(
-    piece: bytes, number_styles: _NumberStyles
-) -> tuple[tuple[int, int] | None, object, int | None]:
-    """A cell from the text after its '<c r="': ((row, column) or None when the cell holds
-    no value, the value as calamine reads it, the shared string index or None).
-
-    Raises _NotPlain for anything not read exactly as calamine reads it.
+    A cell holding only a style is outside calamine's range, but not outside the
+    container check's. Raises _NotPlain for anything not read exactly as calamine reads it.
     """
     match = _CELL_PIECE.fullmatch(piece)
     if match is None:
@@ -449,16 +474,16 @@ def _decoded_piece(
     letters, digits, style, kind, closed, formula, value, inline = match.groups(b"")
     position = (int(digits) - 1, _column_index(letters))
     if closed:
-        return _STYLE_ONLY  # <c r=".." s=".."/>
+        return None, None, None, position  # <c r=".." s=".."/>
     if inline:
         if value or kind != b"inlineStr":
             raise _NotPlain
         # An empty string still counts in calamine's used range, and reads as empty.
-        return position, _string_item(inline[4:]) or None, None
+        return position, _string_item(inline[4:]) or None, None, position
     if not value:
         if kind == b"inlineStr" or formula:
             raise _NotPlain  # an inline string without text, a formula without result
-        return _STYLE_ONLY
+        return None, None, None, position
     raw = value[3:]
     cell: object
     if not raw:
@@ -466,7 +491,7 @@ def _decoded_piece(
     if kind == b"s":
         if formula or not raw.isdigit():
             raise _NotPlain
-        return position, None, int(raw)
+        return position, None, int(raw), position
     if kind == b"" or kind == b"n":
         cell = _number(raw, style, number_styles)
     elif kind == b"str":
@@ -476,12 +501,12 @@ def _decoded_piece(
             raise _NotPlain
         cell = raw == b"1"
     elif kind == b"e":
-        if raw.decode() not in _CALAMINE_ERRORS:
+        if raw not in _CALAMINE_ERRORS:
             raise _NotPlain
         cell = None  # calamine reads an error as empty; the extras hold its text
     else:
         raise _NotPlain  # dates (t="d"), unknown types
-    return position, cell, None
+    return position, cell, None, position
 
 
 def _shared_text(strings: tuple[str, ...], index: int) -> str | None:
@@ -492,10 +517,16 @@ def _shared_text(strings: tuple[str, ...], index: int) -> str | None:
 
 
 def _sheet_cells(
-    xml: bytes, number_styles: _NumberStyles, strings: tuple[str, ...]
+    xml: bytes,
+    number_styles: _NumberStyles,
+    strings: tuple[str, ...],
+    check_extent: Callable[[Extent | None], None],
 ) -> tuple[list[list], int, int]:
     """A worksheet's rows as :func:`flows.ingest._calamine_rows` gives them, with calamine's
     height and width. Raises _NotPlain for any shape not read exactly as calamine reads it.
+
+    Before any row is built, ``check_extent`` is given the range of every cell reference
+    in the XML, which is what the container check's scan would find, and may raise.
     """
     head = xml[:200]
     if b"encoding=" in head and not re.search(rb'encoding=["\']utf-8["\']', head, re.IGNORECASE):
@@ -504,6 +535,7 @@ def _sheet_cells(
     end = xml.find(b"</sheetData>")
     if start < 0:
         if b"<sheetData/>" in xml and b"<sheetData" not in xml.replace(b"<sheetData/>", b""):
+            check_extent(cell_reference_extent(xml))
             return [], 0, 0
         raise _NotPlain
     if end < start or xml.count(b"<sheetData", start + 1) != 0 or b"<!" in xml:
@@ -531,20 +563,50 @@ def _sheet_cells(
     # looked up in this workbook's strings (an index beyond them is not plain).
     values = {
         position: cell if shared is None else _shared_text(strings, shared)
-        for position, cell, shared in cells
+        for position, cell, shared, _reference in cells
         if position is not None
     }
     # A cell written twice is not plain. Fewer values than pieces also come from cells
     # holding only a style (usually none): counted only then.
-    if len(values) != len(cells) and len(values) != len(cells) - cells.count(_STYLE_ONLY):
-        raise _NotPlain
-    if not values:
+    every_cell_holds_a_value = len(values) == len(cells)
+    if not every_cell_holds_a_value:
+        styled_only = sum(position is None for position, *_ in cells)
+        if len(values) != len(cells) - styled_only:
+            raise _NotPlain
+    value_bounds = _bounds(values)
+    reference_bounds = (
+        value_bounds if every_cell_holds_a_value else _bounds([cell[3] for cell in cells])
+    )
+    # A plain sheetData holds no cell reference but its cells' (see _CELL_PIECE): the rest
+    # of the XML is scanned for the others, which calamine ignores but the check counts.
+    check_extent(
+        merged_extent(
+            cell_reference_extent(xml[:start]),
+            _numbered(reference_bounds),
+            cell_reference_extent(xml[end:]),
+        )
+    )
+    if value_bounds is None:
         return [], 0, 0
-    rows_at, columns_at = zip(*values, strict=True)
-    first_row, last_row = min(rows_at), max(rows_at)
-    first_col, last_col = min(columns_at), max(columns_at)
+    first_row, last_row, first_col, last_col = value_bounds
     rows: list[list] = [[] for _ in range(first_row)]
     rows.extend([None] * (last_col + 1) for _ in range(last_row - first_row + 1))
     for (row, column), cell in values.items():
         rows[row][column] = cell
     return rows, last_row - first_row + 1, last_col - first_col + 1
+
+
+def _bounds(positions: Collection[tuple[int, int]]) -> tuple[int, int, int, int] | None:
+    """(first row, last row, first column, last column) of (row, column) pairs; None if none."""
+    if not positions:
+        return None
+    rows_at, columns_at = zip(*positions, strict=True)
+    return min(rows_at), max(rows_at), min(columns_at), max(columns_at)
+
+
+def _numbered(bounds: tuple[int, int, int, int] | None) -> Extent | None:
+    """0-based bounds as an :data:`flows.safety.Extent`, numbered from 1 like A1 references."""
+    if bounds is None:
+        return None
+    first_row, last_row, first_col, last_col = bounds
+    return first_row + 1, last_row + 1, first_col + 1, last_col + 1

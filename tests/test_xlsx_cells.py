@@ -10,16 +10,25 @@ and Google Sheets write them, and edge cells built from one demo file.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import python_calamine
 
 from flows.demo import generate_demo
-from flows.ingest import SheetGrid, _read_spreadsheet
-from flows.safety import check_container
+from flows.errors import UnreadableFile, damaged_file
+from flows.ingest import SheetGrid, _read_spreadsheet, read_workbook
+from flows.safety import (
+    DEFAULT_LIMITS,
+    _check_worksheet_extent,
+    cell_reference_extent,
+    check_container,
+)
 from flows.xlsx_cells import read_plain_xlsx
 
 _INLINE_CELL = re.compile(rb'<c ([^>]*?)t="inlineStr"([^>]*)><is>(.*?)</is></c>', re.DOTALL)
@@ -304,3 +313,151 @@ def test_unusual_workbooks_fall_back_to_calamine(base_parts, changes):
     read_directly, new, old = read_both(with_changes(base_parts, **changes))
     assert not read_directly
     assert new == old
+
+
+# ------------------------------------------------------------ the extent check left to the reader
+
+FAR_ROW = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+# Cell references that make the sheet's used range huge, as the container check scans it.
+FAR_REFERENCES = {
+    "far value": (b"</sheetData>", FAR_ROW),
+    "far cell holding only a style": (
+        b"</sheetData>",
+        b'<row r="1048576"><c r="XFD1048576" s="1"/></row></sheetData>',
+    ),
+    "far reference after the sheet data": (
+        b"</worksheet>",
+        b'<extLst><x:c r="XFD1048576"/></extLst></worksheet>',
+    ),
+}
+
+
+def scanned_refusal(data: bytes, part: str = SHEET) -> UnreadableFile:
+    """The refusal the container check's scan gives ``part`` (the check it ran itself before)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(part)
+        with pytest.raises(UnreadableFile) as refused:
+            _check_worksheet_extent(archive, info, DEFAULT_LIMITS, archive.read(info))
+    return refused.value
+
+
+def refusal(read: Callable[[], object]) -> tuple[str, str]:
+    """The reasons of the UnreadableFile ``read`` raises."""
+    with pytest.raises(UnreadableFile) as refused:
+        read()
+    return refused.value.reason_vi, refused.value.reason_en
+
+
+@pytest.mark.parametrize(("old", "new"), FAR_REFERENCES.values(), ids=FAR_REFERENCES.keys())
+def test_huge_kept_sheet_is_refused_by_the_reader_as_the_scan_refused_it(base_parts, old, new):
+    data = with_changes(base_parts, sheet=(old, new))
+    expected = scanned_refusal(data)
+    package = check_container(data)  # the kept sheet's extent check waits for the reader
+    assert package is not None
+    assert refusal(lambda: read_plain_xlsx(package)) == (expected.reason_vi, expected.reason_en)
+    assert "1048576 rows × 16384 columns" in expected.reason_en
+    # Measured by the reader as it walked the cells, not scanned again.
+    assert package._measured == {SHEET: cell_reference_extent(package.kept(SHEET))}
+
+
+def test_reader_measures_the_extent_the_container_check_scans(demo_workbooks, base_parts):
+    workbooks = [*demo_workbooks.values(), zipped(base_parts)]
+    workbooks += [with_changes(base_parts, sheet=change) for change in FAR_REFERENCES.values()]
+    measured = 0
+    for data in workbooks:
+        package = check_container(data)
+        assert package is not None
+        with contextlib.suppress(UnreadableFile):  # the far references are refused
+            read_plain_xlsx(package)
+        for part, extent in package._measured.items():
+            assert extent == cell_reference_extent(package.kept(part))
+            measured += 1
+    assert measured >= len(workbooks) * 0.8
+
+
+def test_huge_sheet_the_reader_declines_is_refused_before_calamine_opens_it(
+    base_parts, monkeypatch
+):
+    # A comment in the sheet data is not plain: the workbook would go to calamine.
+    data = with_changes(base_parts, sheet=(b"</sheetData>", b"<!-- x -->" + FAR_ROW))
+    expected = scanned_refusal(data)
+
+    def calamine_must_not_open(_bytes: object) -> None:
+        pytest.fail("calamine opened a workbook holding a huge sheet")
+
+    monkeypatch.setattr(
+        python_calamine.CalamineWorkbook, "from_filelike", staticmethod(calamine_must_not_open)
+    )
+    package = check_container(data)
+    assert refusal(lambda: read_workbook("huge.xlsx", data, package)) == (
+        expected.reason_vi,
+        expected.reason_en,
+    )
+    assert package is not None and package._measured == {}
+
+
+@pytest.mark.parametrize("name", ["huge.csv", "huge.zip"])
+def test_huge_sheet_is_refused_whatever_the_file_is_named(base_parts, name):
+    data = with_changes(base_parts, sheet=(b"</sheetData>", FAR_ROW))
+    expected = scanned_refusal(data)
+    package = check_container(data)
+    assert refusal(lambda: read_workbook(name, data, package)) == (
+        expected.reason_vi,
+        expected.reason_en,
+    )
+
+
+def test_huge_kept_sheet_is_refused_before_a_later_part_with_a_dtd(base_parts):
+    dtd_part = {"customXml/item1.xml": b'<?xml version="1.0"?><!DOCTYPE x []><x/>'}
+    huge = dict(base_parts)
+    huge[SHEET] = base_parts[SHEET].replace(b"</sheetData>", FAR_ROW)
+    sheet_first = zipped({**huge, **dtd_part})
+    expected = scanned_refusal(sheet_first)
+    assert refusal(lambda: check_container(sheet_first)) == (
+        expected.reason_vi,
+        expected.reason_en,
+    )
+    dtd_first = zipped({**dtd_part, **huge})
+    assert "DOCTYPE/ENTITY" in refusal(lambda: check_container(dtd_first))[0]
+
+
+def test_first_huge_sheet_in_the_container_is_the_one_refused(base_parts):
+    # sheet2 comes first in the container, second in the workbook; both are huge.
+    parts = {"xl/worksheets/sheet2.xml": base_parts[SHEET].replace(b"</sheetData>", FAR_ROW)}
+    parts.update(base_parts)
+    parts[SHEET] = base_parts[SHEET].replace(b"</sheetData>", FAR_ROW)
+    parts[WORKBOOK] = base_parts[WORKBOOK].replace(
+        b"</sheets>", b'<sheet name="Phu luc" sheetId="2" r:id="rId9"/></sheets>'
+    )
+    parts[RELATIONS] = base_parts[RELATIONS].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/'
+        b'2006/relationships/worksheet" Target="worksheets/sheet2.xml"/></Relationships>',
+    )
+    data = zipped(parts)
+    expected = scanned_refusal(data, "xl/worksheets/sheet2.xml")
+    package = check_container(data)
+    assert refusal(lambda: read_plain_xlsx(package)) == (expected.reason_vi, expected.reason_en)
+    assert "sheet 'sheet2'" in expected.reason_en
+
+
+def test_sheet_in_a_part_not_named_like_a_worksheet_is_measured_before_its_rows(base_parts):
+    # The workbook points its sheet at content.xml, a part kept for the reader that the
+    # container check never scans as a worksheet: the reader refuses its huge range itself.
+    parts = {name: body for name, body in base_parts.items() if name != SHEET}
+    parts["content.xml"] = base_parts[SHEET].replace(b"</sheetData>", FAR_ROW)
+    parts[RELATIONS] = base_parts[RELATIONS].replace(b"/xl/worksheets/sheet1.xml", b"/content.xml")
+    package = check_container(zipped(parts))
+    assert package is not None and package.kept("content.xml") is not None
+    _reason_vi, reason_en = refusal(lambda: read_plain_xlsx(package))
+    assert "sheet 'content' has 1048576 rows × 16384 columns" in reason_en
+
+
+def test_error_cell_whose_text_is_not_utf8_is_a_damaged_file_not_a_crash(base_parts):
+    error_cell = b'<row r="99"><c r="A99" t="e"><v>\xff</v></c></row></sheetData>'
+    data = with_changes(base_parts, sheet=(b"</sheetData>", error_cell))
+    damaged = damaged_file()
+    assert refusal(lambda: read_workbook("x.xlsx", data, check_container(data))) == (
+        damaged.reason_vi,
+        damaged.reason_en,
+    )
