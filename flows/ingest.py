@@ -37,10 +37,11 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import chain
 from operator import attrgetter, itemgetter
 from pathlib import Path
 
@@ -676,12 +677,33 @@ class HeaderLayout:
         return [(col, role) for col, role in self._sorted_columns if role.kind in kinds]
 
 
-def _row_roles(row: list) -> dict[int, ColumnRole]:
-    return {
-        col: role
-        for col, cell in enumerate(row)
-        if cell is not None and (role := classify_header(cell))
-    }
+# What a header row names besides its name column: at least one of these.
+_VALUE_OR_TARGET_KINDS = VALUE_KINDS | {"target"}
+
+
+def _header_row_roles(row: list) -> dict[int, ColumnRole] | None:
+    """The roles of a row naming a name column and a value or target column, else None.
+
+    Cells are classified left to right, and no further once the filled cells left are
+    too few to give the row both: a metadata line ("Đơn vị: | Xã Hoàng Trĩ") is given up
+    after its label, before its value, a ward's own text that would be classified (and
+    kept) afresh in every new ward's file.
+    """
+    filled = [col for col, cell in enumerate(row) if cell is not None]
+    roles = {}
+    has_name = has_value_or_target = False
+    for position, col in enumerate(filled):
+        if len(filled) - position < (not has_name) + (not has_value_or_target):
+            return None
+        role = classify_header(row[col])
+        if role is None:
+            continue
+        roles[col] = role
+        if role.kind == "name":
+            has_name = True
+        elif role.kind in _VALUE_OR_TARGET_KINDS:
+            has_value_or_target = True
+    return roles if has_name and has_value_or_target else None
 
 
 def find_header(grid: SheetGrid) -> HeaderLayout | None:
@@ -692,9 +714,8 @@ def find_header(grid: SheetGrid) -> HeaderLayout | None:
             # least: the title and metadata lines above it are passed over unclassified.
             # (No cell type a reader gives equals None: count finds the empty cells.)
             continue
-        roles = _row_roles(row)
-        kinds = {role.kind for role in roles.values()}
-        if "name" not in kinds or not kinds & (VALUE_KINDS | {"target"}):
+        roles = _header_row_roles(row)
+        if roles is None:
             continue
         sub_roles = _sub_header_roles(grid, row_idx + 1)
         if sub_roles is None:
@@ -711,16 +732,23 @@ def _sub_header_roles(grid: SheetGrid, row_idx: int) -> dict[int, ColumnRole] | 
     """
     if row_idx >= len(grid.rows):
         return None
-    filled = {col: cell for col, cell in enumerate(grid.rows[row_idx]) if cell is not None}
-    if not filled:
-        return None
-    roles = _row_roles(grid.rows[row_idx])
-    if len(roles) != len(filled) or not any(r.kind in VALUE_KINDS for r in roles.values()):
-        return None
+    roles = {}
+    for col, cell in enumerate(grid.rows[row_idx]):
+        if cell is None:
+            continue
+        role = classify_header(cell)
+        if role is None:
+            return None  # no need to classify the rest of a data row
+        roles[col] = role
+    if not any(role.kind in VALUE_KINDS for role in roles.values()):
+        return None  # (an empty row too)
     return roles
 
 
 # ------------------------------------------------------------------ metadata
+
+# The cell types of a line or a row whose reading may be kept (see _line_metadata).
+_TEXT_OR_NONE = frozenset({str, type(None)})
 
 METADATA_LABELS: dict[str, tuple[str, ...]] = {
     "unit_name": (
@@ -758,8 +786,10 @@ _TYPE_LABELS = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class _MetadataEntry:
+    """One metadata value: its key, its label as normalised, the cell as read."""
+
     key: str
     label: str
     raw: object
@@ -786,9 +816,11 @@ def _metadata_cell(cell: str) -> tuple[str, str, str] | None:
 def _row_metadata(row: list) -> list[_MetadataEntry]:
     """``label: value`` cells, and label cells followed by their value cell, on one row."""
     entries = []
-    consumed: set[int] = set()
+    # A label's value is the next filled cell, so the cells taken as values are the
+    # filled ones up to the last taken: one number to compare with, not a set.
+    last_taken = -1
     for col, cell in enumerate(row):
-        if cell is None or col in consumed or not isinstance(cell, str):
+        if cell is None or col <= last_taken or not isinstance(cell, str):
             continue
         found = _metadata_cell(cell)
         if found is None:
@@ -799,13 +831,41 @@ def _row_metadata(row: list) -> list[_MetadataEntry]:
             if next_col is None:
                 continue
             value = row[next_col]
-            consumed.add(next_col)
+            last_taken = next_col
         entries.append(_MetadataEntry(key, label, value))
     return entries
 
 
+# A title block's lines repeat across a template's files (the titles, "Kỳ báo cáo: |
+# Năm 2024", "Nhiệm kỳ: | 2020-2025"), and a line's entries are a pure function of its
+# cells: kept for lines of text and empty cells only, as a number equals its twins of
+# other types (1 == 1.0 == True) without reading alike. Bounded like the row meanings.
+_MAX_METADATA_LINES = 8192
+_metadata_lines: dict[tuple, tuple[_MetadataEntry, ...]] = {}
+
+
+def _line_metadata(row: list) -> tuple[_MetadataEntry, ...]:
+    """:func:`_row_metadata` of a line, kept when the line holds only text and empty cells.
+
+    The types are checked on a miss only: a line holding another type never equals a
+    kept key, made of text and None only.
+    """
+    line = tuple(row)
+    entries = _metadata_lines.get(line)
+    if entries is None:
+        entries = tuple(_row_metadata(row))
+        if set(map(type, line)) <= _TEXT_OR_NONE:
+            if len(_metadata_lines) >= _MAX_METADATA_LINES:
+                _metadata_lines.clear()
+            _metadata_lines[line] = entries
+    return entries
+
+
 def _next_filled(row: list, start: int) -> int | None:
-    return next((col for col in range(start, len(row)) if row[col] is not None), None)
+    for col in range(start, len(row)):
+        if row[col] is not None:
+            return col
+    return None
 
 
 def _metadata_text(raw: object) -> str:
@@ -816,6 +876,8 @@ def _metadata_text(raw: object) -> str:
 
 def _raw_metadata_text(raw: object) -> str:
     """A metadata value as the clerk typed it (dates as dd/mm/yyyy), ends stripped."""
+    if type(raw) is str:  # the usual value, its own text
+        return raw.strip()
     if isinstance(raw, datetime | date):
         return raw.strftime("%d/%m/%Y")
     return original_text_of(raw).strip()
@@ -853,7 +915,14 @@ class SheetIdentity:
 
 def read_identity(grid: SheetGrid, header_first_row: int) -> SheetIdentity:
     """The metadata above the table, completed from the title when a label is missing."""
-    entries = [entry for row in grid.rows[:header_first_row] for entry in _row_metadata(row)]
+    title_rows = grid.rows[:header_first_row]
+    entries = [
+        entry
+        for row in title_rows
+        # An empty line holds no label (no cell type a reader gives equals None).
+        if row.count(None) < len(row)
+        for entry in _line_metadata(row)
+    ]
     # The values are kept as typed (provenance); matching below uses the repaired text.
     identity = SheetIdentity({entry.label: _raw_metadata_text(entry.raw) for entry in entries})
     first = {}
@@ -869,41 +938,43 @@ def read_identity(grid: SheetGrid, header_first_row: int) -> SheetIdentity:
         if key in first:
             entry = first[key]
             setattr(identity, attribute, _with_type(entry.label, _metadata_text(entry.raw)))
-    title_texts = _texts(grid.rows[:header_first_row])
-    identity.term_code = _term_of(first.get("term"), first.get("period"), title_texts)
-    identity.period_code = _period_of(first.get("period"), identity.term_code, title_texts)
-    identity.report_date = _report_date_of(first.get("report_date"), title_texts)
+    identity.term_code = _term_of(first.get("term"), first.get("period"), title_rows)
+    identity.period_code = _period_of(first.get("period"), identity.term_code, title_rows)
+    identity.report_date = _report_date_of(first.get("report_date"), title_rows)
     return identity
 
 
-def _texts(rows: list[list]) -> list[str]:
+def _texts(rows: list[list]) -> Iterator[str]:
+    """The text cells of the title block, read only as far as a fallback needs them."""
     # Most cells of the title block are empty: "is not None" spares them the isinstance call.
-    return [cell for row in rows for cell in row if cell is not None and isinstance(cell, str)]
+    return (cell for row in rows for cell in row if cell is not None and isinstance(cell, str))
 
 
-def _term_of(term: _MetadataEntry | None, period: _MetadataEntry | None, titles: list[str]):
+def _term_of(term: _MetadataEntry | None, period: _MetadataEntry | None, title_rows: list[list]):
     candidates = [term.raw] if term else []
     candidates += [period.raw] if period else []
-    for text in [*candidates, *titles]:
+    for text in chain(candidates, _texts(title_rows)):
         found = parse_term(text) if "nhiem ky" in fold(text) or text in candidates else None
         if found:
             return found
     return None
 
 
-def _period_of(period: _MetadataEntry | None, term_code: str | None, titles: list[str]):
+def _period_of(period: _MetadataEntry | None, term_code: str | None, title_rows: list[list]):
     if period is not None:
         code = parse_period(period.raw, term_hint=term_code)
         if code is not None:
             return code
+    titles = _texts(title_rows)
     return next((code for text in titles if (code := parse_period(text, term_code))), None)
 
 
-def _report_date_of(entry: _MetadataEntry | None, titles: list[str]) -> date | None:
+def _report_date_of(entry: _MetadataEntry | None, title_rows: list[list]) -> date | None:
     if entry is not None:
         found = parse_report_date(entry.raw)
         if found:
             return found
+    titles = _texts(title_rows)
     worded = (text for text in titles if "ngay" in fold(text) and "thang" in fold(text))
     return next((found for text in worded if (found := parse_report_date(text))), None)
 
@@ -956,6 +1027,11 @@ class _TableState:
     reported_missing_period: set[int] = field(default_factory=set)
 
 
+def _no_cells(row: list) -> tuple:
+    """The cells of a row in no column at all."""
+    return ()
+
+
 @dataclass(frozen=True)
 class _ColumnPlan:
     """Where a data row's cells are, worked out once per sheet from its header layout."""
@@ -973,14 +1049,17 @@ class _ColumnPlan:
     # and the notes' roles and headers (an assessment note is prefixed with its header).
     described: tuple[int, ...] = ()
     shape: tuple = ()
-    _described_getter: Callable[[list], tuple] | None = field(default=None, compare=False)
-    _described_width: int = 0  # a row at least this wide holds every described column
+    # A row's cells in the described columns, and in the value columns (in the order of
+    # :attr:`values`), as tuples with None beyond the row's end: ``plan.value_cells(row)``.
+    described_cells: Callable[[list], tuple] = field(default=_no_cells, compare=False)
+    value_cells: Callable[[list], tuple] = field(default=_no_cells, compare=False)
 
     @classmethod
     def of(cls, layout: HeaderLayout) -> _ColumnPlan:
         """The plan of a layout: the leftmost column of each role, the others left to right."""
         single = {kind: layout.first_column(kind) for kind in ("unit", "code", "name", "target")}
         notes = tuple(layout.columns_of(_NOTE_KINDS))
+        values = tuple(layout.columns_of(VALUE_KINDS))
         described = tuple(col for col in single.values() if col is not None)
         described += tuple(col for col, _ in notes)
         return cls(
@@ -990,23 +1069,16 @@ class _ColumnPlan:
             unit=single["unit"],
             target=single["target"],
             notes=notes,
-            values=tuple(layout.columns_of(VALUE_KINDS)),
+            values=values,
             computed=tuple(layout.columns_of(_COMPUTED_KINDS)),
             described=described,
             shape=(
                 tuple(col is not None for col in single.values()),
                 tuple((role.kind, role.header_text) for _, role in notes),
             ),
-            _described_getter=_tuple_getter(described),
-            _described_width=max(described, default=-1) + 1,
+            described_cells=_cells_picker(described),
+            value_cells=_cells_picker(tuple(col for col, _ in values)),
         )
-
-    def described_cells(self, row: list) -> tuple:
-        """The row's cells in the :attr:`described` columns (None beyond the row's end)."""
-        width = len(row)
-        if self._described_getter is not None and width >= self._described_width:
-            return self._described_getter(row)  # the usual row, as wide as the header
-        return tuple(row[col] if col < width else None for col in self.described)
 
 
 # Every file of a template has the same header: its plan (immutable) is worked out once.
@@ -1016,14 +1088,22 @@ def _plan_of_columns(sorted_columns: tuple[tuple[int, ColumnRole], ...]) -> _Col
     return _ColumnPlan.of(HeaderLayout(0, 0, dict(sorted_columns)))
 
 
-def _tuple_getter(columns: tuple[int, ...]) -> Callable[[list], tuple] | None:
-    """A function giving a row's cells in ``columns`` as a tuple (C speed); None for none."""
+def _cells_picker(columns: tuple[int, ...]) -> Callable[[list], tuple]:
+    """A function giving a row's cells in ``columns`` as a tuple, None beyond its end."""
     if not columns:
-        return None
+        return _no_cells
     if len(columns) == 1:
         only = columns[0]
-        return lambda row: (row[only],)
-    return itemgetter(*columns)
+        return lambda row: (row[only] if only < len(row) else None,)
+    getter = itemgetter(*columns)  # C speed for the usual row, as wide as the header
+    width = max(columns) + 1
+
+    def pick(row: list) -> tuple:
+        if len(row) >= width:
+            return getter(row)
+        return tuple(row[col] if col < len(row) else None for col in columns)
+
+    return pick
 
 
 _NOTE_KINDS = frozenset({"assessment", "note"})
@@ -1105,18 +1185,18 @@ class _RowMeaning:
     unit_text: str | None
     note: str | None
     last_unit: str | None
+    target_raw: object = None  # a described cell: equal in every row sharing the meaning
     match: _RowMatch | None = None
 
-    def matched_in(self, catalog: Catalog, target_raw: object) -> _RowMatch:
+    def matched_in(self, catalog: Catalog) -> _RowMatch:
         """The row's match in ``catalog``, worked out on first use in that catalog."""
         match = self.match
         if match is None or match.catalog is not catalog:
-            match = _match_row(self, catalog, target_raw)
+            match = _match_row(self, catalog)
             self.match = match
         return match
 
 
-_TEXT_OR_NONE = frozenset({str, type(None)})
 # Bounded: a night's distinct row labels are far fewer than this.
 _MAX_ROW_MEANINGS = 50_000
 _row_meanings: dict[tuple, _RowMeaning] = {}
@@ -1149,18 +1229,23 @@ def _read_row_meaning(
     state = _TableState(last_unit=last_unit)
     cells = _row_cells(row, row_idx, plan, state)
     return _RowMeaning(
-        cells.code_text, cells.name_text, cells.unit_text, cells.note, state.last_unit
+        cells.code_text,
+        cells.name_text,
+        cells.unit_text,
+        cells.note,
+        state.last_unit,
+        cells.target_raw,
     )
 
 
-def _match_row(meaning: _RowMeaning, catalog: Catalog, target_raw: object) -> _RowMatch:
+def _match_row(meaning: _RowMeaning, catalog: Catalog) -> _RowMatch:
     """The indicator, reading type and target of a row meaning, in this catalog."""
     indicator = catalog.match(meaning.code_text, meaning.name_text)
     if indicator is None:
         return _RowMatch(catalog, None)
     unit_text = meaning.unit_text
     reading_type = _reading_type(indicator, unit_text)
-    target = _scaled_target(parse_target(target_raw, reading_type), indicator, unit_text)
+    target = _scaled_target(parse_target(meaning.target_raw, reading_type), indicator, unit_text)
     target_values = (
         (target.text, target.low, target.high, target.direction, target.per_year)
         if target
@@ -1169,11 +1254,6 @@ def _match_row(meaning: _RowMeaning, catalog: Catalog, target_raw: object) -> _R
     return _RowMatch(
         catalog, indicator, reading_type, target, target_values, is_per_mille_unit(unit_text)
     )
-
-
-def _value_cells(row: list, plan: _ColumnPlan) -> list[tuple[int, ColumnRole, object]]:
-    width = len(row)
-    return [(col, role, row[col] if col < width else None) for col, role in plan.values]
 
 
 _NEITHER = (False, False)
@@ -1325,9 +1405,11 @@ class _SheetContext:
         self.result.cell_issues.append(issue)
 
 
-def _unmapped(cells: _RowCells, values: list[tuple[int, ColumnRole, object]]) -> UnmappedRow:
+def _unmapped(cells: _RowCells, plan: _ColumnPlan, value_cells: tuple) -> UnmappedRow:
     shown = [
-        f"{role.header_text}: {original_text_of(raw)}" for _, role, raw in values if raw is not None
+        f"{role.header_text}: {original_text_of(raw)}"
+        for (_, role), raw in zip(plan.values, value_cells, strict=True)
+        if raw is not None
     ]
     if cells.target_raw is not None:
         shown.append(f"Chỉ tiêu NQ: {original_text_of(cells.target_raw)}")
@@ -1339,14 +1421,14 @@ def _unmapped(cells: _RowCells, values: list[tuple[int, ColumnRole, object]]) ->
 def _parse_data_row(context: _SheetContext, row: list, row_idx: int) -> None:
     plan = context.plan
     meaning = _row_meaning(row, row_idx, plan, context.state)
-    values = _value_cells(row, plan)
+    value_cells = plan.value_cells(row)
     if meaning.code_text is None:
-        if not any(raw is not None for _, _, raw in values):
+        # (No cell type a reader gives equals None: count finds the empty cells.)
+        if value_cells.count(None) == len(value_cells):
             return  # a section row ("I | VĂN HÓA - XÃ HỘI") or an empty line
         if meaning.name_text is None:
             return  # values without any label cannot be attributed
-    target_raw = _cell_in(row, plan.target)
-    match = meaning.matched_in(context.catalog, target_raw)
+    match = meaning.matched_in(context.catalog)
     indicator = match.indicator
     if indicator is None:
         cells = _RowCells(
@@ -1355,22 +1437,24 @@ def _parse_data_row(context: _SheetContext, row: list, row_idx: int) -> None:
             code_text=meaning.code_text,
             name_text=meaning.name_text,
             unit_text=meaning.unit_text,
-            target_raw=target_raw,
+            target_raw=meaning.target_raw,
             note=meaning.note,
         )
-        context.result.unmapped_rows.append(_unmapped(cells, values))
+        context.result.unmapped_rows.append(_unmapped(cells, plan, value_cells))
         return
     target = match.target
     # A matched row's values need only its index and meaning (unit, note): no _RowCells
     # is built for the usual row.
-    added = [
-        observation
-        for col, role, raw in values
-        if raw is not None  # a blank cell: parse_value would say so, and nothing is added
-        and (observation := _add_value(context, row_idx, meaning, match, col, role, raw))
-    ]
-    if added and target is not None:
-        _cross_check_computed_columns(context, row, row_idx, indicator, target, added[-1])
+    latest = None  # the row's last observation, for the clerk's computed columns
+    for (col, role), raw in zip(plan.values, value_cells, strict=True):
+        if raw is None:
+            continue  # a blank cell: parse_value would say so, and nothing is added
+        observation = _add_value(context, row_idx, meaning, match, col, role, raw)
+        if observation is not None:
+            latest = observation
+    # Most layouts have no computed column ("So sánh"): nothing to check then.
+    if latest is not None and target is not None and plan.computed:
+        _cross_check_computed_columns(context, row, row_idx, indicator, target, latest)
 
 
 def _is_percent_formatted(context: _SheetContext, row_idx: int, col: int, raw: object) -> bool:

@@ -147,6 +147,8 @@ def parse_value(raw: object, value_type: str) -> ParsedValue:
         if raw and raw == raw:
             return _number_reading(raw)
         return _parse_numeric_cell(raw, original_text_of(raw))
+    if type(raw) is str:  # the next usual cell ("97,4", "222 đồng chí"): its own text
+        return parse_value_text(raw, value_type)
     original = original_text_of(raw)
     if raw is None:
         return ParsedValue(None, original_text=original, is_blank=True)

@@ -801,3 +801,109 @@ def test_number_headers_read_as_fresh_ones(cell):
 
     assert classify_header(cell) == _classify_header_cell(cell)
     assert classify_header(cell) == _classify_header_cell(cell)
+
+
+TITLE_LINES = [
+    ["Kỳ báo cáo:", None, "Năm 2024", None],
+    ["Kỳ báo cáo:", None, "Năm 2023", None],
+    ["Mã đơn vị:", None, "21469"],
+    ["Mã đơn vị:", None, 21469.0],
+    ["Mã đơn vị:", None, 21469],
+    ["Mã đơn vị:", None, True],
+    ["Ngày báo cáo:", date(2024, 12, 15)],
+    ["Huyện:", "Ba Bể", "Tỉnh:", "Bắc Kạn"],
+    ["Đơn vị: Phường Phổ Hòa"],
+    ["ĐẢNG BỘ HUYỆN BA BỂ", None, "ĐẢNG CỘNG SẢN VIỆT NAM"],
+    ["Nhiệm kỳ:"],
+    [None, None],
+]
+
+
+def test_kept_title_lines_read_as_fresh_ones():
+    """A title line's metadata is kept per line of text; the same text reads the same,
+    a changed text is read afresh, and a line holding a number or a date is never kept."""
+    from flows import ingest
+
+    ingest._metadata_lines.clear()
+    for _ in range(2):  # the second time from what was kept
+        for line in TITLE_LINES:
+            assert ingest._line_metadata(line) == tuple(ingest._row_metadata(line)), line
+    assert ingest._line_metadata(TITLE_LINES[0])[0].raw == "Năm 2024"
+    assert ingest._line_metadata(TITLE_LINES[1])[0].raw == "Năm 2023"
+    assert {type(ingest._line_metadata(line)[0].raw) for line in TITLE_LINES[2:6]} == {
+        str,
+        float,
+        int,
+        bool,
+    }
+    for kept in ingest._metadata_lines:
+        assert all(type(cell) in (str, type(None)) for cell in kept)
+
+
+# Header cells, metadata labels and values, data cells: rows drawn from these are tried
+# as headers and sub-headers against the rule the header search stops early on.
+HEADER_SEARCH_CELLS = [
+    *HEADER,
+    "Năm 2023",
+    "Ước 2024",
+    "Kế hoạch",
+    "Đơn vị:",
+    "Xã Hoàng Trĩ",
+    "I",
+    "XÂY DỰNG ĐẢNG",
+    2024.0,
+    1.0,
+    None,
+    None,
+]
+
+
+def _header_roles_by_the_rule(row: list):
+    """Every filled cell classified; the roles when they name a name and a value or target."""
+    roles = {col: classify_header(cell) for col, cell in enumerate(row) if cell is not None}
+    roles = {col: role for col, role in roles.items() if role is not None}
+    kinds = {role.kind for role in roles.values()}
+    if "name" in kinds and kinds & {"year", "value", "midterm", "target"}:
+        return roles
+    return None
+
+
+def _sub_header_roles_by_the_rule(row: list):
+    """Every filled cell classified; the roles when all are known and one holds values."""
+    filled = {col: cell for col, cell in enumerate(row) if cell is not None}
+    roles = {col: classify_header(cell) for col, cell in filled.items()}
+    if not filled or None in roles.values():
+        return None
+    if not any(role.kind in {"year", "value", "midterm"} for role in roles.values()):
+        return None
+    return roles
+
+
+def test_header_search_classifies_no_further_than_it_must():
+    """The header search gives up on a row once its cells left cannot make it a header,
+    and on a sub-header at its first unknown cell: the same answers as classifying all."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from flows.ingest import _header_row_roles, _sub_header_roles
+
+    @given(st.lists(st.sampled_from(HEADER_SEARCH_CELLS), max_size=8))
+    def check(row):
+        assert _header_row_roles(row) == _header_roles_by_the_rule(row)
+        grid = SheetGrid("s", 0, True, [HEADER, row])
+        assert _sub_header_roles(grid, 1) == _sub_header_roles_by_the_rule(row)
+
+    check()
+    assert _header_row_roles(["Đơn vị:", "Chỉ tiêu", "Thực hiện"]) is not None
+    assert _header_row_roles(["Chỉ tiêu", "Đơn vị:", "Xã Hoàng Trĩ"]) is None
+
+
+def test_cells_picker_reads_none_beyond_the_row():
+    """A row shorter than the header reads None in the columns it does not reach."""
+    from flows.ingest import _cells_picker
+
+    assert _cells_picker((1, 3))(["a", "b", "c", "d", "e"]) == ("b", "d")
+    assert _cells_picker((1, 3))(["a", "b"]) == ("b", None)
+    assert _cells_picker((2,))(["a"]) == (None,)
+    assert _cells_picker((2,))(["a", "b", "c"]) == ("c",)
+    assert _cells_picker(())(["a"]) == ()
