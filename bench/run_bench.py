@@ -423,6 +423,13 @@ def run_watch_incremental(
     return {
         "change_to_published_seconds": round(end_to_end, 2),
         "change_to_published_seconds_each": [round(seconds, 2) for seconds, _ in nights],
+        "each_night": [
+            {
+                "change_to_published_seconds": round(seconds, 2),
+                **_stage_times(each["wall_seconds"], each["seconds_by_stage"]),
+            }
+            for seconds, each in nights
+        ],
         **_stage_times(night["wall_seconds"], night["seconds_by_stage"]),
         "watcher_ready_and_caught_up_seconds": round(ready_seconds, 2),
         "catch_up_outcome": records[0]["outcome"],
