@@ -174,6 +174,7 @@ def _read_spreadsheet(data: bytes, package: OpenedPackage | None = None) -> list
         plain_sheets = read_plain_xlsx(package)
         if plain_sheets is not None:
             return _plain_grids(plain_sheets, package)
+        package.check_sheets_outside_worksheets()
     try:
         # from_filelike sniffs the content, so an .xls saved under .xlsx still opens.
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))

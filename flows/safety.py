@@ -22,11 +22,16 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+from defusedxml import ElementTree
 
 from flows.errors import UnreadableFile
 
 _ZIP_MAGIC = b"PK\x03\x04"
+_WORKBOOK_PART = "xl/workbook.xml"
+_WORKBOOK_RELATIONS_PART = "xl/_rels/workbook.xml.rels"
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 # A DTD can only stand in an XML document's prolog, before the root element.
 _PROLOG_BYTES = 4096
@@ -40,8 +45,8 @@ _UNPREFIXED_CELL_REF = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\""
 # budget; larger ones are streamed, so a hostile part is never held whole in memory here.
 _READER_PARTS = frozenset(
     {
-        "xl/workbook.xml",
-        "xl/_rels/workbook.xml.rels",
+        _WORKBOOK_PART,
+        _WORKBOOK_RELATIONS_PART,
         "xl/styles.xml",
         "xl/sharedStrings.xml",
         "content.xml",
@@ -179,6 +184,25 @@ class OpenedPackage:
             self.check_worksheet_extents()
             raise
 
+    def check_sheets_outside_worksheets(self) -> None:
+        """Refuse a huge sheet in a part not named ``xl/worksheets/*.xml``, before calamine.
+
+        Only the worksheet parts are checked part by part, but a workbook may point a sheet
+        at any part (``/customXml/item1.xml``), and calamine reads that part as the sheet.
+        The direct reader measures every part it reads; a workbook it declines goes to
+        calamine, and this checks the parts its sheets point at first. Real workbooks have
+        none. (A workbook part too large to be kept, over 1 MB, is not looked into.)
+        """
+        workbook_xml = self.kept(_WORKBOOK_PART)
+        relations_xml = self.kept(_WORKBOOK_RELATIONS_PART)
+        if workbook_xml is None or relations_xml is None:
+            return
+        names = set(self.namelist())
+        for part in dict.fromkeys(_sheet_parts(workbook_xml, relations_xml)):
+            if part in names and not _WORKSHEET_PART.match(part):
+                info = self.archive.getinfo(part)
+                _check_worksheet_extent(self.archive, info, self.limits, self.kept(part))
+
     def check_worksheet_extents(self) -> None:
         """Run every extent check still waiting, in the container's order.
 
@@ -239,6 +263,46 @@ def _check_zip(data: bytes, limits: Limits) -> OpenedPackage | None:
         package.check_worksheet_extents()
         raise
     return package
+
+
+@lru_cache(maxsize=256)
+def _sheet_parts(workbook_xml: bytes, relations_xml: bytes) -> tuple[str, ...]:
+    """The parts a workbook's sheets point at, resolved as calamine resolves them.
+
+    An absolute target (``/customXml/item1.xml``) names a part from the package's root,
+    any other one a part under ``xl/``. Elements and attributes are matched by local
+    name, whatever their namespace (transitional or strict). XML that does not parse
+    points at nothing: calamine cannot open that workbook either.
+    """
+    try:
+        workbook = ElementTree.fromstring(workbook_xml)
+        relations = ElementTree.fromstring(relations_xml)
+    except Exception:
+        return ()
+    targets = {
+        element.get("Id"): element.get("Target", "")
+        for element in relations.iter()
+        if _local_name(element.tag) == "Relationship"
+    }
+    parts = []
+    for sheet in workbook.iter():
+        if _local_name(sheet.tag) != "sheet":
+            continue
+        for attribute, value in sheet.attrib.items():
+            # The relationship id is the namespaced "r:id"; a plain "id" is something else.
+            if attribute.startswith("{") and _local_name(attribute) == "id":
+                target = targets.get(value) or ""
+                if target.startswith("/"):
+                    # calamine drops one slash, the direct reader every leading one.
+                    parts += [target[1:], target.lstrip("/")]
+                elif target:
+                    parts.append(f"xl/{target}")
+    return tuple(parts)
+
+
+def _local_name(name: str) -> str:
+    """An element's or attribute's name without its ``{namespace}``."""
+    return name.rsplit("}", 1)[-1]
 
 
 def _check_part(package: OpenedPackage, part: zipfile.ZipInfo) -> None:

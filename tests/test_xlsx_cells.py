@@ -441,15 +441,14 @@ def test_first_huge_sheet_in_the_container_is_the_one_refused(base_parts):
     assert "sheet 'sheet2'" in expected.reason_en
 
 
-def test_sheet_in_a_part_not_named_like_a_worksheet_is_measured_before_its_rows(base_parts):
-    # The workbook points its sheet at content.xml, a part kept for the reader that the
-    # container check never scans as a worksheet: the reader refuses its huge range itself.
-    parts = {name: body for name, body in base_parts.items() if name != SHEET}
-    parts["content.xml"] = base_parts[SHEET].replace(b"</sheetData>", FAR_ROW)
-    parts[RELATIONS] = base_parts[RELATIONS].replace(b"/xl/worksheets/sheet1.xml", b"/content.xml")
-    package = check_container(zipped(parts))
-    assert package is not None and package.kept("content.xml") is not None
-    _reason_vi, reason_en = refusal(lambda: read_plain_xlsx(package))
+def test_package_refuses_any_part_the_reader_measures_huge(base_parts):
+    # Defence in depth behind the container check's own scan of every sheet target: a part
+    # whose check never waited for the reader is still judged when the reader measures it.
+    package = check_container(zipped(base_parts))
+    assert package is not None
+    _reason_vi, reason_en = refusal(
+        lambda: package.record_extent("content.xml", (1, 1048576, 1, 16384))
+    )
     assert "sheet 'content' has 1048576 rows × 16384 columns" in reason_en
 
 
@@ -461,3 +460,36 @@ def test_error_cell_whose_text_is_not_utf8_is_a_damaged_file_not_a_crash(base_pa
         damaged.reason_vi,
         damaged.reason_en,
     )
+
+
+@pytest.mark.parametrize("part", ["customXml/item9.xml", "content.xml"])
+def test_huge_sheet_in_any_part_is_refused_before_calamine_opens_it(base_parts, part, monkeypatch):
+    # calamine follows a sheet's absolute target to any part and reads it as the sheet.
+    # content.xml is kept, and the direct reader measures it; customXml/item9.xml is not,
+    # so the reader declines the workbook, and the part is scanned before calamine.
+    parts = {name: body for name, body in base_parts.items() if name != SHEET}
+    parts[part] = base_parts[SHEET].replace(b"</sheetData>", FAR_ROW)
+    parts[RELATIONS] = base_parts[RELATIONS].replace(
+        b"/xl/worksheets/sheet1.xml", b"/" + part.encode()
+    )
+
+    def calamine_must_not_open(_bytes: object) -> None:
+        pytest.fail("calamine opened a workbook holding a huge sheet")
+
+    monkeypatch.setattr(
+        python_calamine.CalamineWorkbook, "from_filelike", staticmethod(calamine_must_not_open)
+    )
+    data = zipped(parts)
+    _reason_vi, reason_en = refusal(lambda: read_workbook("x.xlsx", data, check_container(data)))
+    assert f"sheet '{Path(part).stem}' has 1048576 rows × 16384 columns" in reason_en
+
+
+def test_sheet_in_another_part_within_the_limits_is_read_by_calamine(base_parts):
+    parts = {name: body for name, body in base_parts.items() if name != SHEET}
+    parts["customXml/item9.xml"] = base_parts[SHEET]
+    parts[RELATIONS] = base_parts[RELATIONS].replace(
+        b"/xl/worksheets/sheet1.xml", b"/customXml/item9.xml"
+    )
+    data = zipped(parts)
+    [grid] = read_workbook("x.xlsx", data, check_container(data))
+    assert grid.rows == read_workbook("x.xlsx", zipped(base_parts), None)[0].rows
