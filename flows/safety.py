@@ -198,7 +198,7 @@ class OpenedPackage:
         if workbook_xml is None or relations_xml is None:
             return
         names = set(self.namelist())
-        for part in dict.fromkeys(_sheet_parts(workbook_xml, relations_xml)):
+        for part in _sheet_parts(workbook_xml, relations_xml):
             if part in names and not _WORKSHEET_PART.match(part):
                 info = self.archive.getinfo(part)
                 _check_worksheet_extent(self.archive, info, self.limits, self.kept(part))
@@ -292,11 +292,8 @@ def _sheet_parts(workbook_xml: bytes, relations_xml: bytes) -> tuple[str, ...]:
             # The relationship id is the namespaced "r:id"; a plain "id" is something else.
             if attribute.startswith("{") and _local_name(attribute) == "id":
                 target = targets.get(value) or ""
-                if target.startswith("/"):
-                    # calamine drops one slash, the direct reader every leading one.
-                    parts += [target[1:], target.lstrip("/")]
-                elif target:
-                    parts.append(f"xl/{target}")
+                if target:
+                    parts.append(target[1:] if target.startswith("/") else f"xl/{target}")
     return tuple(parts)
 
 

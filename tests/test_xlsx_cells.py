@@ -442,8 +442,8 @@ def test_first_huge_sheet_in_the_container_is_the_one_refused(base_parts):
 
 
 def test_package_refuses_any_part_the_reader_measures_huge(base_parts):
-    # Defence in depth behind the container check's own scan of every sheet target: a part
-    # whose check never waited for the reader is still judged when the reader measures it.
+    # A kept part not named like a worksheet (content.xml) has no extent check waiting for
+    # the reader, and nothing else checks it on the reader's path: the measure is judged.
     package = check_container(zipped(base_parts))
     assert package is not None
     _reason_vi, reason_en = refusal(
