@@ -213,12 +213,35 @@ def _grid(
 
 def _plain_grids(sheets: list[PlainSheet], package: OpenedPackage) -> list[SheetGrid]:
     """Grids of the sheets :func:`flows.xlsx_cells.read_plain_xlsx` read, as calamine's would be."""
-    extras = _package_cell_extras(package.data, package)
+    if _may_hold_extras(sheets, package):
+        extras = _package_cell_extras(package.data, package)
+    else:
+        extras = {}  # what the scan would find in every sheet: nothing
     grids = []
     for sheet in sheets:
         check_sheet_size(sheet.name, sheet.height, sheet.width)
         grids.append(_grid(sheet.name, sheet.index, sheet.visible, sheet.rows, extras))
     return grids
+
+
+def _may_hold_extras(sheets: list[PlainSheet], package: OpenedPackage) -> bool:
+    """Whether the scan for extras could find anything in sheets the direct reader read.
+
+    The reader saw every cell: the scan can only find an error cell or a number under a
+    percent format (a formula always has its result there), unless a cell element stands
+    outside sheetData, which the reader ignores. Most workbooks have none, and are not
+    parsed again.
+    """
+    if any(sheet.may_hold_error_cells for sheet in sheets):
+        return True
+    number_cell_styles = frozenset().union(*(sheet.number_cell_styles for sheet in sheets))
+    if not number_cell_styles or "xl/styles.xml" not in package.namelist():
+        return False
+    try:
+        percent_styles = _xlsx_percent_styles(package.read("xl/styles.xml"))
+    except Exception:
+        return True  # the scan decides, as it would have
+    return not percent_styles.isdisjoint(number_cell_styles)
 
 
 def _calamine_rows(sheet: python_calamine.CalamineSheet) -> list[list]:

@@ -493,3 +493,54 @@ def test_sheet_in_another_part_within_the_limits_is_read_by_calamine(base_parts)
     data = zipped(parts)
     [grid] = read_workbook("x.xlsx", data, check_container(data))
     assert grid.rows == read_workbook("x.xlsx", zipped(base_parts), None)[0].rows
+
+
+# Error cells the direct reader ignores, as calamine does, but the scan for extras finds
+# (and shows as the cell's text), written outside sheetData, plain or namespace-prefixed.
+_MAIN_NAMESPACE = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+STRAY_CELLS = {
+    "after sheetData": (b"</sheetData>", b'</sheetData><c r="B3" t="e"><v>#N/A</v></c>'),
+    "before sheetData": (b"<sheetData>", b'<c r="B3" t="e"><v>#REF!</v></c><sheetData>'),
+    "prefixed": (
+        b"</sheetData>",
+        b'</sheetData><x:c xmlns:x="%s" r="B3" t="e"><x:v>#N/A</x:v></x:c>' % _MAIN_NAMESPACE,
+    ),
+}
+
+
+@pytest.mark.parametrize("change", STRAY_CELLS.values(), ids=STRAY_CELLS.keys())
+def test_error_cell_outside_sheet_data_shows_as_with_calamine(base_parts, change):
+    read_directly, new, old = read_both(with_changes(base_parts, sheet=change))
+    assert read_directly
+    assert new == old
+    assert "#" in str(new)  # the error text is in the grid
+
+
+def test_numbers_and_formulas_under_a_percent_format_read_directly_as_calamine(base_parts):
+    row = (
+        b'<row r="70"><c r="A70" s="4"><v>0.915</v></c><c r="B70" s="4"><f>A70/2</f>'
+        b"<v>0.4575</v></c></row></sheetData>"
+    )
+    workbook = with_changes(
+        base_parts,
+        styles=(b'formatCode="DD/MM/YYYY"', b'formatCode="0.0%"'),
+        sheet=(b"</sheetData>", row),
+    )
+    read_directly, new, old = read_both(workbook)
+    assert read_directly
+    assert new == old
+    assert (69, 0) in new[0][0][3] and (69, 1) in new[0][0][3]  # percent_cells
+
+
+def test_workbook_without_error_or_percent_cells_is_not_scanned_again(base_parts, monkeypatch):
+    # The direct reader saw every cell: when none is an error or a number under a percent
+    # format, the scan for extras could find nothing, and is skipped.
+    import flows.ingest
+
+    def scan_must_not_run(*_args: object) -> None:
+        pytest.fail("the package was scanned for extras")
+
+    monkeypatch.setattr(flows.ingest, "_package_cell_extras", scan_must_not_run)
+    data = zipped(base_parts)
+    [grid] = read_workbook("x.xlsx", data, check_container(data))
+    assert grid.percent_cells == frozenset()
