@@ -145,7 +145,7 @@ def read_workbook(
     decompressed twice. Raises :class:`UnreadableFile` for an unsupported extension, a
     damaged or non-spreadsheet file, a password-protected workbook, or one without any data.
     """
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     extension = path.suffix.lower()
     if package is not None and extension not in SPREADSHEET_EXTENSIONS:
         # The worksheet extent checks the container check left to the spreadsheet reader
