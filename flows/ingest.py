@@ -227,10 +227,10 @@ def _plain_grids(sheets: list[PlainSheet], package: OpenedPackage) -> list[Sheet
 def _may_hold_extras(sheets: list[PlainSheet], package: OpenedPackage) -> bool:
     """Whether the scan for extras could find anything in sheets the direct reader read.
 
-    The reader saw every cell: the scan can only find an error cell or a number under a
-    percent format (a formula always has its result there), unless a cell element stands
-    outside sheetData, which the reader ignores. Most workbooks have none, and are not
-    parsed again.
+    The reader saw every cell, so the scan can only find an error cell or a number under
+    a percent format (a formula without its result sends the workbook to calamine),
+    unless a cell element stands outside sheetData, where the reader does not look (nor
+    does calamine). Most workbooks have none of these, and are not parsed a second time.
     """
     if any(sheet.may_hold_error_cells for sheet in sheets):
         return True

@@ -342,7 +342,8 @@ def _check_part(package: OpenedPackage, part: zipfile.ZipInfo) -> None:
 def _declares_dtd(archive: zipfile.ZipFile, part: zipfile.ZipInfo, whole: bytes | None) -> bool:
     """Whether an XML part's prolog declares a DTD, read from ``whole`` when it is in memory."""
     if whole is not None:
-        # '!' is rare in a part: a one-byte search (memory speed) spares most the pattern's.
+        # '!' is rare in a part: a one-byte search, at memory speed, spares most parts the
+        # pattern's search, which is ~20 times slower.
         return whole.find(b"!", 0, _PROLOG_BYTES) >= 0 and bool(
             _DTD.search(whole, 0, _PROLOG_BYTES)
         )

@@ -118,6 +118,8 @@ def normalize_text(text: object) -> str:
 @lru_cache(maxsize=65536)
 def _normalize_str(text: str) -> str:
     repaired = repair_legacy_encoding(unicodedata.normalize("NFC", text))
+    if repaired.isascii():
+        return collapse_spaces(repaired)  # ASCII has no tone to place
     return unify_tone_placement(collapse_spaces(repaired))
 
 
@@ -137,7 +139,11 @@ def fold(text: object) -> str:
 
 @lru_cache(maxsize=65536)
 def _fold_str(text: str) -> str:
-    return collapse_spaces(strip_diacritics(_normalize_str(text)).lower())
+    normal = _normalize_str(text)
+    if normal.isascii():
+        # ASCII has no diacritics to strip, and its spaces are collapsed already.
+        return normal.lower()
+    return collapse_spaces(strip_diacritics(normal).lower())
 
 
 def fold_words(text: object) -> str:

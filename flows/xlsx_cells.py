@@ -152,8 +152,8 @@ class PlainSheet:
     # formats), which parses the XML again only when it may find something: the styles of
     # the cells holding a number (as in their ``s`` attribute, "" for none), and whether
     # the sheet holds an error cell or a cell element outside its sheetData.
-    number_cell_styles: frozenset[str] = frozenset()
-    may_hold_error_cells: bool = False
+    number_cell_styles: frozenset[str]
+    may_hold_error_cells: bool
 
 
 def read_plain_xlsx(package: Package) -> list[PlainSheet] | None:

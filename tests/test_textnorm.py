@@ -19,6 +19,7 @@ from flows.textnorm import (
     fold_words,
     normalize_text,
     repair_legacy_encoding,
+    strip_diacritics,
     unify_tone_placement,
 )
 
@@ -304,3 +305,18 @@ def test_tcvn3_round_trips_or_is_left_alone(words):
     starts_toned = any(not word[0].isascii() and word[0] not in "đăâêôơư" for word in words)
     if _tcvn3_representable(text) and repaired != encoded and not starts_toned:
         assert repaired == text
+
+
+@given(
+    st.text(
+        alphabet=st.one_of(st.characters(max_codepoint=127), st.sampled_from("\u00a0\u200b\u3000")),
+        max_size=30,
+    )
+)
+def test_ascii_text_takes_the_short_way_to_the_same_forms(text):
+    # normalize_text and fold skip the tone placement and the diacritics for ASCII text.
+    normal = unify_tone_placement(
+        collapse_spaces(repair_legacy_encoding(unicodedata.normalize("NFC", text)))
+    )
+    assert normalize_text(text) == normal
+    assert fold(text) == collapse_spaces(strip_diacritics(normal).lower())
