@@ -878,11 +878,20 @@ def _line_metadata(row: list) -> tuple[_MetadataEntry, ...]:
     entries = _metadata_lines.get(line)
     if entries is None:
         entries = tuple(_row_metadata(row))
-        if set(map(type, line)) <= _TEXT_OR_NONE:
-            if len(_metadata_lines) >= _MAX_METADATA_LINES:
-                _metadata_lines.clear()
-            _metadata_lines[line] = entries
+        _keep_read_of_text(_metadata_lines, _MAX_METADATA_LINES, line, line, entries)
     return entries
+
+
+def _keep_read_of_text(cache: dict, limit: int, key: tuple, cells: tuple, reading: object) -> None:
+    """Keep what ``cells`` read as under ``key`` when they are all text or empty.
+
+    A number equals its twins of other types (1 == 1.0 == True) without reading alike,
+    so only readings of text are kept; up to ``limit`` of them, then afresh.
+    """
+    if set(map(type, cells)) <= _TEXT_OR_NONE:
+        if len(cache) >= limit:
+            cache.clear()
+        cache[key] = reading
 
 
 def _next_filled(row: list, start: int) -> int | None:
@@ -1239,10 +1248,7 @@ def _row_meaning(row: list, row_idx: int, plan: _ColumnPlan, state: _TableState)
     meaning = _row_meanings.get(key)
     if meaning is None:
         meaning = _read_row_meaning(row, row_idx, plan, state.last_unit)
-        if set(map(type, described)) <= _TEXT_OR_NONE:
-            if len(_row_meanings) >= _MAX_ROW_MEANINGS:
-                _row_meanings.clear()
-            _row_meanings[key] = meaning
+        _keep_read_of_text(_row_meanings, _MAX_ROW_MEANINGS, key, described, meaning)
     state.last_unit = meaning.last_unit
     return meaning
 

@@ -682,6 +682,52 @@ def test_container_check_shares_the_parts_it_inflated(tmp_path):
     assert _inflate_whole(bytes(data), info) is None
 
 
+def _crc32_suffix(data: bytes, wanted_crc: int) -> bytes:
+    """Four bytes that give ``data`` followed by them the CRC-32 ``wanted_crc``."""
+    import zlib
+
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xEDB88320 if crc & 1 else crc >> 1
+        table.append(crc)
+    by_top_byte = {entry >> 24: index for index, entry in enumerate(table)}
+    # Walk back from the wanted register to the four table entries that lead to it,
+    # then pick the bytes that select them from the register after ``data``.
+    register, indices = wanted_crc ^ 0xFFFFFFFF, []
+    for _ in range(4):
+        index = by_top_byte[register >> 24]
+        indices.append(index)
+        register = ((register ^ table[index]) << 8) & 0xFFFFFFFF
+    register, suffix = zlib.crc32(data) ^ 0xFFFFFFFF, bytearray()
+    for index in reversed(indices):
+        suffix.append((register ^ index) & 0xFF)
+        register = (register >> 8) ^ table[index]
+    return bytes(suffix)
+
+
+def test_a_remembered_part_is_given_back_only_for_the_same_bytes():
+    """Parts are remembered by CRC and sizes across files: a part of another content with
+    the same CRC and sizes (forged here) is inflated, never taken for the remembered one."""
+    import io
+    import zipfile
+    import zlib
+
+    from flows.safety import _inflate_whole
+
+    first = b'<?xml version="1.0"?><Types>one</Types>'
+    second = b'<?xml version="1.0"?><Types>two</Ty'
+    second += _crc32_suffix(second, zlib.crc32(first))
+    assert len(second) == len(first) and zlib.crc32(second) == zlib.crc32(first)
+    for content in (first, second, first):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+            archive.writestr("[Content_Types].xml", content)
+        info = zipfile.ZipFile(out).getinfo("[Content_Types].xml")
+        assert _inflate_whole(out.getvalue(), info) == content
+
+
 @pytest.mark.parametrize(
     "sheet_xml",
     [
