@@ -254,3 +254,18 @@ def test_each_new_submission_gets_a_feedback_page(demo_run):
     text = corrupt.read_text(encoding="utf-8")
     assert "Bị từ chối" in text and "hỏng" in text and "damaged" in text
     assert text.index("hỏng") < text.index("damaged")  # Vietnamese first
+
+
+def test_the_first_nights_build_reads_the_project_parsed_beside_validation(demo_run):
+    """The demo night (a new warehouse folder) parsed the dbt project in another process
+    while it validated and staged (see conftest): its build did not parse it again."""
+    from flows.publish import build_path
+    from flows.transform import dbt_state_dir
+
+    log = dbt_state_dir(build_path(demo_run["warehouse"])) / "logs" / "dbt.log"
+    # dbt heads each invocation's lines with a rule of '=' around its start time.
+    invocations = [part for part in log.read_text().split("=" * 30) if "Running with dbt" in part]
+    builds = [part for part in invocations if "Concurrency:" in part]
+    assert "Concurrency:" not in invocations[0]
+    assert "Starting full parse" in invocations[0]
+    assert builds and not any("Starting full parse" in build for build in builds)

@@ -8,19 +8,23 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from flows.load import connect, record_run
 from flows.publish import build_fingerprint, build_path, published_path
 from flows.reference import write_reference_tables
 from flows.settings import DBT_PROJECT_DIR
 from flows.transform import (
+    BACKGROUND_PARSE_MIN_SUBMISSIONS,
     MAX_DELETED_ROW_SHARE,
     RAW_DOWNSTREAM,
     dbt_build_args,
     dbt_state_dir,
     deleted_row_share,
+    has_parse_state,
     nightly_build_args,
     nightly_selection,
+    project_parsed_meanwhile,
     warehouse_env,
 )
 
@@ -205,3 +209,34 @@ def test_warm_up_parses_for_the_nights_build_without_opening_the_warehouse(tmp_p
     warm_up(warehouse)
     assert (dbt_state_dir(build_path(warehouse)) / "target" / "partial_parse.msgpack").is_file()
     assert not warehouse.exists() and not build_path(warehouse).exists()
+
+
+def test_a_big_night_in_a_new_warehouse_folder_parses_the_project_in_another_process(tmp_path):
+    building = build_path(tmp_path / "warehouse.duckdb")
+    with project_parsed_meanwhile(building, BACKGROUND_PARSE_MIN_SUBMISSIONS) as project:
+        assert project.process is not None
+        project.wait()
+    assert project.process.returncode == 0
+    assert has_parse_state(building)
+    assert not building.exists()
+    # Parsed once: the next big night's build reads that state (no second process).
+    with project_parsed_meanwhile(building, BACKGROUND_PARSE_MIN_SUBMISSIONS) as project:
+        assert project.process is None
+
+
+def test_a_small_night_parses_the_project_in_its_build(tmp_path):
+    building = build_path(tmp_path / "warehouse.duckdb")
+    with project_parsed_meanwhile(building, BACKGROUND_PARSE_MIN_SUBMISSIONS - 1) as project:
+        assert project.process is None
+        project.wait()  # nothing to wait for
+    assert not has_parse_state(building)
+
+
+def test_a_parse_still_running_when_the_night_fails_is_stopped(tmp_path):
+    building = build_path(tmp_path / "warehouse.duckdb")
+    with (
+        pytest.raises(RuntimeError, match="validation failed"),
+        project_parsed_meanwhile(building, BACKGROUND_PARSE_MIN_SUBMISSIONS) as project,
+    ):
+        raise RuntimeError("validation failed")
+    assert project.process.returncode is not None
