@@ -33,6 +33,34 @@ def test_help_lists_commands_with_examples():
     assert "run" in result.stdout and "examples:" in result.stdout
 
 
+def test_the_console_script_leaves_its_objects_out_of_the_last_collections(tmp_path):
+    """The script exits without the interpreter's last cycle collections walking every
+    object the run made (``console_main``); a caller of ``main`` keeps collecting them."""
+    import tomllib
+
+    scripts = tomllib.loads(
+        (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    )["project"]
+    assert scripts["scripts"]["chitieu"] == "flows.cli:console_main"
+    probe = (
+        "import gc, sys; from flows.cli import console_main, main;"
+        " status = [sys.argv[1], '--warehouse', sys.argv[2]];"
+        " print(main(status), gc.get_freeze_count());"
+        " print(console_main(status), gc.get_freeze_count() > 0)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "status", str(tmp_path / "none.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    # Each line: the exit code, then the frozen objects after main / after console_main.
+    after_main, after_console_main = [line for line in done.stdout.splitlines() if line[:1] == "0"]
+    assert after_main == "0 0" and after_console_main == "0 True", done.stdout
+
+
 def test_run_publishes_and_reports_rejections(tmp_path):
     raw = tmp_path / "raw"
     generate_demo(tmp_path / "demo")
