@@ -5,6 +5,7 @@ The bare CLI through it, end to end: ``test_cli`` (no Prefect server configured 
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import urllib.request
 
@@ -54,8 +55,13 @@ def test_a_configured_server_means_no_early_server(monkeypatch):
     monkeypatch.setattr(warmup.EarlyPrefectServer, "start", must_not_start)
     with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}):
         assert not warmup._may_need_temporary_server()
-        with warmup.cold_process_ready():
-            assert PREFECT_API_URL.value() == "http://127.0.0.1:9/api"
+        try:
+            with warmup.cold_process_ready():
+                assert PREFECT_API_URL.value() == "http://127.0.0.1:9/api"
+                # The libraries' objects are left out of the night's full collections.
+                assert gc.get_freeze_count() > 0
+        finally:
+            gc.unfreeze()  # this test process goes on: let it collect them again
 
 
 def test_a_server_that_cannot_start_is_reported():
