@@ -51,7 +51,7 @@ from flows.publish import (
 from flows.reference import write_reference_tables
 from flows.runlock import run_lock
 from flows.submission import FileReading, LandedFile, Submission
-from flows.transform import ProjectParse, project_parsed_meanwhile, run_dbt_build
+from flows.transform import project_parsed_meanwhile, run_dbt_build
 from flows.validate import GateReport, QualityGate, published_values, warm_up
 
 
@@ -429,54 +429,40 @@ def _run_night(
             submissions = parse_files(quote(to_parse), summary)
         else:
             submissions = parse_on_cluster(cluster, to_parse, summary, chunk_size)
-    # A new warehouse folder: dbt parses its project beside validation and staging.
+    # A new warehouse folder: dbt parses its project beside validation and staging, and
+    # the build waits for it.
     with project_parsed_meanwhile(build_path(warehouse), len(submissions)) as project:
-        _validate_stage_and_publish(
-            summary, raw_path, warehouse, started_at, submissions, cluster, project
-        )
-
-
-def _validate_stage_and_publish(
-    summary: RunSummary,
-    raw_path: Path,
-    warehouse: Path,
-    started_at: datetime,
-    submissions: list[Submission],
-    cluster,
-    project: ProjectParse,
-):
-    """The night's steps after the parse; ``project.wait()`` comes before the build."""
-    with _timed(summary, "validate"):
-        if cluster is None:
-            validate_submissions(quote(submissions), summary, warehouse)
-        else:
-            submissions = validate_on_cluster(cluster, submissions, summary, warehouse)
-    building = start_build(warehouse, from_scratch=summary.full)
-    try:
-        with _timed(summary, "stage"):
-            counts = stage_and_refresh(building, quote(submissions), summary)
-        _record_outcomes(summary, submissions, counts)
-        with _timed(summary, "feedback"):
-            write_feedback_pages(quote(submissions), counts, summary, warehouse)
-        with _timed(summary, "dbt_build"):
-            project.wait()
-            summary.dbt_nodes = build_marts(building)
-        summary.outcome = "published"
-        con = connect(building)
+        with _timed(summary, "validate"):
+            if cluster is None:
+                validate_submissions(quote(submissions), summary, warehouse)
+            else:
+                submissions = validate_on_cluster(cluster, submissions, summary, warehouse)
+        building = start_build(warehouse, from_scratch=summary.full)
         try:
-            record_run(
-                con,
-                summary.run_id,
-                started_at.replace(tzinfo=None),
-                datetime.now(UTC).replace(tzinfo=None),
-                raw_path,
-                summary.files_seen,
-                summary.as_dict(),
-            )
-        finally:
-            con.close()
-        with _timed(summary, "publish"):
-            publish_warehouse(building, warehouse)
-    except BaseException:
-        abandon_build(building)
-        raise
+            with _timed(summary, "stage"):
+                counts = stage_and_refresh(building, quote(submissions), summary)
+            _record_outcomes(summary, submissions, counts)
+            with _timed(summary, "feedback"):
+                write_feedback_pages(quote(submissions), counts, summary, warehouse)
+            with _timed(summary, "dbt_build"):
+                project.wait()
+                summary.dbt_nodes = build_marts(building)
+            summary.outcome = "published"
+            con = connect(building)
+            try:
+                record_run(
+                    con,
+                    summary.run_id,
+                    started_at.replace(tzinfo=None),
+                    datetime.now(UTC).replace(tzinfo=None),
+                    raw_path,
+                    summary.files_seen,
+                    summary.as_dict(),
+                )
+            finally:
+                con.close()
+            with _timed(summary, "publish"):
+                publish_warehouse(building, warehouse)
+        except BaseException:
+            abandon_build(building)
+            raise
