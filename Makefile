@@ -40,7 +40,7 @@ lint: $(INSTALLED)
 
 ## Regenerate the committed demo submissions in data/raw/.
 demo: $(INSTALLED)
-	rm -rf data/raw && $(BIN)/python -m flows.demo --out data/raw
+	rm -rf data/raw && $(BIN)/python -m tools.demo --out data/raw
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs data/warehouse/*.duckdb* .pytest_cache

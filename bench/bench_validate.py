@@ -5,7 +5,7 @@
 For each size N (the first N files of the benchmark pool, see generate.py), a fresh
 Python process:
 
-1. **parse**: ``flows.parallel.read_all(files, workers=2)``, as ``run_bench.py`` times it
+1. **parse**: ``flows.reading.parse.read_all(files, workers=2)``, as ``run_bench.py`` times it
    (catalog, unit resolver and the process pool included);
 2. **GE import**: ``import great_expectations`` (cold: nothing imported it before);
 3. **gate**: ``QualityGate(catalog, docs_dir=…)``: the GE context and the suites;
@@ -42,7 +42,7 @@ DEFAULT_POOL = BENCH_DIR / "data" / f"pool-s{generate.DEFAULT_SEED}-y{generate.D
 
 def landed_files(pool: Path, n: int) -> list:
     """The first ``n`` files of the benchmark order, described as the receive step would."""
-    from flows.submission import LandedFile, file_sha256
+    from flows.reading.submission import LandedFile, file_sha256
 
     files = []
     for job in generate.plan_submissions(n):
@@ -65,7 +65,7 @@ def landed_files(pool: Path, n: int) -> list:
 def measure(pool: Path, n: int, workers: int) -> dict:
     """One fresh-process measurement of parse, GE import, gate and check for ``n`` files."""
     files = landed_files(pool, n)
-    from flows.parallel import read_all
+    from flows.reading.parse import read_all
 
     started = time.perf_counter()
     readings = read_all(files, workers=workers)
@@ -79,8 +79,8 @@ def measure(pool: Path, n: int, workers: int) -> dict:
 
     ge_import = time.perf_counter() - started
 
-    from flows.catalog import load_catalog
-    from flows.validate import QualityGate
+    from flows.domain.catalog import load_catalog
+    from flows.quality.validate import QualityGate
 
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as docs:
         started = time.perf_counter()

@@ -3,13 +3,13 @@
 ``python bench/generate.py --n 10040 --out DIR [--seed S] [--year 2024] [--workers W]``
 writes N xlsx workbooks in the standard layout of the submission spec, one ward-year
 each, with every catalog indicator in a single "Thực hiện" column. Units are real
-pre-2025 wards from :func:`flows.reference.load_reference`; their order is a seeded
+pre-2025 wards from :func:`flows.domain.reference.load_reference`; their order is a seeded
 shuffle of all 10,035 wards, so the first N of a larger set are exactly the set of
 size N (the benchmark sizes nest and one generated pool serves them all). Beyond
 10,035 the order starts again with the year before (the same wards reporting
 ``--year - 1``), and so on.
 
-The sheets are written by :mod:`flows.demo` (its sheet writer, ward styles, truth and
+The sheets are written by :mod:`tools.demo` (its sheet writer, ward styles, truth and
 deterministic xlsx bytes): only the district and province of the metadata block are
 set to the ward's own, since the demo writes Thị xã Đức Phổ, Quảng Ngãi everywhere.
 Files are written in parallel by a process pool, and their bytes are deterministic
@@ -23,6 +23,7 @@ import dataclasses
 import multiprocessing
 import os
 import random
+import sys
 import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -32,8 +33,13 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+# The demo writer is a developer tool at the project root (tools/), not in the package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flows.domain.reference import PRE2025, load_reference
+
 # Private helpers of the demo writer, used as they are: the layout lives there only.
-from flows.demo import (
+from tools.demo import (
     DISTRICT_NAME,
     DISTRICT_TYPE,
     PROVINCE_NAME,
@@ -43,7 +49,6 @@ from flows.demo import (
     _ward_truth,
     _year_spec,
 )
-from flows.reference import PRE2025, load_reference
 
 DEFAULT_SEED = 2025
 DEFAULT_YEAR = 2024
@@ -134,7 +139,7 @@ _BUILDER: _DemoBuilder | None = None
 def _init_worker(out_dir: Path, seed: int) -> None:
     """One demo builder (catalog, demo truth) per process, reused for every file."""
     global _BUILDER
-    from flows.catalog import load_catalog
+    from flows.domain.catalog import load_catalog
 
     _BUILDER = _DemoBuilder(out_dir, seed, load_catalog())
 

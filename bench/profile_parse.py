@@ -5,7 +5,7 @@ xlsx files of ``DIR`` in one process (the serial path, ``read_submissions``) und
 cProfile, then prints the cost per file of each stage (container check, direct xlsx
 read or calamine, package XML extras, ``parse_sheet``, unit resolution, building the
 submission) and the functions with the most own time. It also prints the two costs
-the process pool of :func:`flows.parallel.read_all` adds in its parent: building the
+the process pool of :func:`flows.reading.parse.read_all` adds in its parent: building the
 unit resolver (once per call) and unpickling each worker's results (bytes and time per
 file, as sent).
 """
@@ -21,10 +21,10 @@ import pstats
 import time
 from pathlib import Path
 
-from flows.catalog import load_catalog
-from flows.reference import load_reference
-from flows.submission import LandedFile, file_sha256, read_submissions
-from flows.units import UnitResolver
+from flows.domain.catalog import load_catalog
+from flows.domain.reference import load_reference
+from flows.domain.units import UnitResolver
+from flows.reading.submission import LandedFile, file_sha256, read_submissions
 
 # (label, function name): stages of read_submissions by cumulative time (names may nest).
 STAGES = (

@@ -11,7 +11,7 @@ For each size N (the first N submissions of the benchmark order, see generate.py
    ``--baseline-sample K`` only K random files are read and the time is extrapolated
    per file (the output says so). Half the files are read before step 3 and half
    after it, so that the ratio sets the two side by side in time;
-3. **parse**: chitieu's parser on the same files, :func:`flows.parallel.read_all` with
+3. **parse**: chitieu's parser on the same files, :func:`flows.reading.parse.read_all` with
    ``--workers`` processes (plus the serial per-file cost on a sample, for reference);
 4. **nightly run**: the real command line ``chitieu run --raw-dir … --warehouse … --json``
    in a subprocess, on a fresh warehouse: wall time, its stage times, and the peak
@@ -61,8 +61,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.parallel import read_all
-from flows.submission import LandedFile, file_sha256, read_submissions
+from flows.reading.parse import read_all
+from flows.reading.submission import LandedFile, file_sha256, read_submissions
 
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))  # generate.py and the CLI shim sit beside this file
@@ -217,9 +217,9 @@ def time_parse(files: list[LandedFile], workers: int, chunk_size: int) -> dict:
     seconds = time.perf_counter() - started
     submissions = [s for reading in readings for s in reading.submissions]
     sample = files[:SERIAL_SAMPLE]
-    from flows.catalog import load_catalog
-    from flows.reference import load_reference
-    from flows.units import UnitResolver
+    from flows.domain.catalog import load_catalog
+    from flows.domain.reference import load_reference
+    from flows.domain.units import UnitResolver
 
     catalog, resolver = load_catalog(), UnitResolver(load_reference())
     started = time.perf_counter()
@@ -240,7 +240,7 @@ def time_parse(files: list[LandedFile], workers: int, chunk_size: int) -> dict:
 
 def _pipeline_command() -> tuple[list[str], str]:
     """The command line to run: the real ``chitieu`` CLI of this checkout."""
-    return [str(Path(sys.executable).parent / "chitieu")], "read_all (flows.parallel)"
+    return [str(Path(sys.executable).parent / "chitieu")], "read_all (flows.reading.parse)"
 
 
 QUIET_ENV = {

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flows.warmup import wait_until_healthy
+from flows.operations.warmup import wait_until_healthy
 
 DEFAULT_CRON = "0 2 * * *"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -75,7 +75,7 @@ def serve_nightly(
     from prefect.schedules import Cron
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.pipeline import nightly_pipeline
+    from flows.nightly import nightly_pipeline
 
     def serve() -> None:
         nightly_pipeline.serve(

@@ -27,8 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from flows import settings, warmup
-from flows.archive import SETTLED_NANOSECONDS, scan_landing_folder
+from flows import settings
+from flows.operations import warmup
+from flows.warehouse.receive import SETTLED_NANOSECONDS, scan_landing_folder
 
 DEFAULT_POLL_SECONDS = 5.0
 # The archive trusts a file's stat once it was not written for this long: so does the watcher.
@@ -68,12 +69,13 @@ def warm_up(warehouse: Path) -> None:
     The GE context and suites, dbt's parsed project, the catalog and the unit resolver.
     (Prefect, its temporary server and the libraries' imports: ``warmup.cold_process_ready``.)
     """
-    from flows import transform, validate
-    from flows.parallel import reader_state
+    from flows.quality import validate
+    from flows.reading.parse import reader_state
+    from flows.warehouse import dbt_build
 
     reader_state()
     validate.warm_up()
-    transform.warm_up(warehouse)
+    dbt_build.warm_up(warehouse)
 
 
 @dataclass
@@ -118,8 +120,8 @@ class Watcher:
 
     def run_night(self) -> dict:
         """One night of the flow in this process: the run summary, with when it ran."""
-        from flows.pipeline import nightly_pipeline
-        from flows.runlock import RunInProgress, run_lock
+        from flows.nightly import nightly_pipeline
+        from flows.operations.runlock import RunInProgress, run_lock
 
         started = time.time()
         record: dict = {"started_at_epoch": started}
@@ -141,7 +143,7 @@ class Watcher:
 
 def status_line(record: dict) -> str:
     """One line per night for the operator's log: when, how long, and the run's status line."""
-    from flows.pipeline import RunSummary
+    from flows.nightly import RunSummary
 
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record["finished_at_epoch"]))
     outcome = record["outcome"]

@@ -33,18 +33,18 @@ def prefect_server():
 @pytest.fixture(scope="session")
 def demo_run(prefect_server, tmp_path_factory):
     """The real nightly flow run once on freshly generated demo submissions."""
-    from flows.demo import generate_demo
-    from flows.pipeline import nightly_pipeline
+    from flows.nightly import nightly_pipeline
+    from tools.demo import generate_demo
 
     root: Path = tmp_path_factory.mktemp("demo_run")
     raw_dir = root / "raw"
     manifest = generate_demo(raw_dir)
     warehouse = root / "warehouse" / "warehouse.duckdb"
     # A national first night parses the dbt project in another process while it validates
-    # and stages (flows.transform.project_parsed_meanwhile); the demo night takes that way
+    # and stages (flows.warehouse.dbt_build.project_parsed_meanwhile); the demo night takes that way
     # too, so every test of the demo warehouse checks what that night publishes.
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("flows.transform.BACKGROUND_PARSE_MIN_SUBMISSIONS", 1)
+        patch.setattr("flows.warehouse.dbt_build.BACKGROUND_PARSE_MIN_SUBMISSIONS", 1)
         summary = nightly_pipeline(raw_dir=str(raw_dir), warehouse=str(warehouse))
     return {"manifest": manifest, "summary": summary, "warehouse": warehouse, "raw_dir": raw_dir}
 

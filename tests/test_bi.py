@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from test_readme_queries import readme_queries
 
-from flows.publish import publish
+from flows.warehouse.publish import publish
 
 pytestmark = pytest.mark.slow
 

@@ -8,15 +8,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from flows.casebook import (
+from flows.domain.values import original_text_of
+from flows.reading.ingest import ParsedSheet, parse_sheet, parse_workbook, read_workbook
+from tests.generators.casebook import (
     SKIPPED_SHEETS,
     Case,
     casebook_cases,
     casebook_catalog,
     write_casebook,
 )
-from flows.ingest import ParsedSheet, parse_sheet, parse_workbook, read_workbook
-from flows.values import original_text_of
 
 # The cases are known before any file is written: one test per case id.
 CASES = casebook_cases()
@@ -50,8 +50,8 @@ def parsed(casebook, catalog) -> dict[tuple[str, str], ParsedSheet]:
 
 @pytest.fixture(scope="module")
 def resolver():
-    from flows.reference import load_reference
-    from flows.units import UnitResolver
+    from flows.domain.reference import load_reference
+    from flows.domain.units import UnitResolver
 
     return UnitResolver(load_reference())
 

@@ -6,7 +6,13 @@ import unicodedata
 
 import pytest
 
-from flows.catalog import FUZZY_MATCH_THRESHOLD, Catalog, load_catalog, name_key, read_catalog
+from flows.domain.catalog import (
+    FUZZY_MATCH_THRESHOLD,
+    Catalog,
+    load_catalog,
+    name_key,
+    read_catalog,
+)
 from flows.settings import INDICATOR_CATALOG_CSV
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.demo import generate_demo
+from tools.demo import generate_demo
 
 pytestmark = pytest.mark.slow
 
@@ -41,9 +41,9 @@ def test_the_console_script_leaves_its_objects_out_of_the_last_collections(tmp_p
     scripts = tomllib.loads(
         (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8")
     )["project"]
-    assert scripts["scripts"]["chitieu"] == "flows.cli:console_main"
+    assert scripts["scripts"]["chitieu"] == "flows.operations.cli:console_main"
     probe = (
-        "import gc, sys; from flows.cli import console_main, main;"
+        "import gc, sys; from flows.operations.cli import console_main, main;"
         " status = [sys.argv[1], '--warehouse', sys.argv[2]];"
         " print(main(status), gc.get_freeze_count());"
         " print(console_main(status), gc.get_freeze_count() > 0)"

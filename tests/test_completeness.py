@@ -12,11 +12,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from flows.catalog import load_catalog
-from flows.reference import load_reference
+from flows.domain.catalog import load_catalog
+from flows.domain.reference import load_reference
+from flows.domain.units import UnitResolver
+from flows.reading.submission import LandedFile, file_sha256, read_submissions, submission_id
 from flows.settings import SEEDS_DIR
-from flows.submission import LandedFile, file_sha256, read_submissions, submission_id
-from flows.units import UnitResolver
 
 pytestmark = pytest.mark.slow
 

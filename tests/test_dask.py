@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import distributed as on_cluster
-from flows.cli import main
-from flows.submission import LandedFile, Submission
+from flows.operations import distributed as on_cluster
+from flows.operations.cli import main
+from flows.reading.submission import LandedFile, Submission
 
 # Columns that name the run or the moment a file was staged, not what was loaded.
 RUN_SPECIFIC = {"received_at", "run_id", "staged_at", "loaded_at"}

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.export import defuse_csv_text, export_marts
+from flows.warehouse.export import defuse_csv_text, export_marts
 
 CHITIEU = Path(sys.executable).with_name("chitieu")
 

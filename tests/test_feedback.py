@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from flows.catalog import load_catalog
-from flows.demo import generate_demo
-from flows.feedback import (
+from flows.domain.catalog import load_catalog
+from flows.domain.reference import load_reference
+from flows.domain.units import UnitResolver
+from flows.quality.feedback import (
     INDEX_NAME,
     feedback_file_name,
     render_feedback,
@@ -25,9 +26,8 @@ from flows.feedback import (
     write_feedback,
     write_run_feedback,
 )
-from flows.reference import load_reference
-from flows.submission import Issue, LandedFile, Submission, file_sha256, read_submissions
-from flows.units import UnitResolver
+from flows.reading.submission import Issue, LandedFile, Submission, file_sha256, read_submissions
+from tools.demo import generate_demo
 
 HOSTILE = "<script>alert(1)</script>"
 CLEAN_FILE = "nam-2024/pho-hoa.xlsx"  # Phổ Hòa: no unmapped row, no hidden sheet

@@ -10,7 +10,7 @@ import zipfile
 import duckdb
 import pytest
 
-from flows.demo import generate_demo
+from tools.demo import generate_demo
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +55,7 @@ def _zip_bomb() -> bytes:
 
 @pytest.fixture(scope="module")
 def hostile_run(prefect_server, tmp_path_factory):
-    from flows.pipeline import nightly_pipeline
+    from flows.nightly import nightly_pipeline
 
     root = tmp_path_factory.mktemp("hostile")
     demo, raw, outside = root / "demo", root / "raw", root / "outside"

@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from flows.pipeline import nightly_pipeline
+from flows.nightly import nightly_pipeline
 from flows.settings import DBT_PROJECT_DIR
-from flows.transform import dbt_build_args, run_dbt_build
+from flows.warehouse.dbt_build import dbt_build_args, run_dbt_build
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,9 +12,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from flows.catalog import load_catalog
-from flows.demo import DemoManifest, generate_demo
-from flows.ingest import (
+from flows.domain.catalog import load_catalog
+from flows.domain.textnorm import TONE_MARKS
+from flows.domain.values import parse_value
+from flows.reading.ingest import (
     ParsedSheet,
     SheetGrid,
     UnreadableFile,
@@ -25,8 +26,7 @@ from flows.ingest import (
     parse_workbook,
     read_workbook,
 )
-from flows.textnorm import TONE_MARKS
-from flows.values import parse_value
+from tools.demo import DemoManifest, generate_demo
 
 
 @pytest.fixture(scope="module")
@@ -540,7 +540,7 @@ def test_xml_entity_expansion_is_refused(tmp_path, catalog):
     rows = [*METADATA, HEADER, ["1", "VH.DAN_SO", "Dân số", "người", None, "=1+1"]]
     path = _save_sheet(tmp_path / "laughs.xlsx", rows)
     _rezip(path, "xl/styles.xml", lambda xml: _LAUGHS + re.sub(rb"^<\?xml[^>]*\?>", b"", xml))
-    from flows.ingest import _package_cell_extras
+    from flows.reading.ingest import _package_cell_extras
 
     # defusedxml refuses the DTD: no extras, no expansion, no exception.
     assert _package_cell_extras(path.read_bytes()) == {}
@@ -605,7 +605,7 @@ def test_clerk_computed_columns_are_cross_checked_not_loaded(tmp_path, catalog):
 
 
 def test_legacy_encoded_sheet_is_matched_and_kept_as_typed(catalog):
-    from flows.textnorm import encode_tcvn3
+    from flows.domain.textnorm import encode_tcvn3
 
     rows = [
         [encode_tcvn3("Đơn vị: Phường Phổ Hòa")],
@@ -627,7 +627,7 @@ def test_legacy_encoded_sheet_is_matched_and_kept_as_typed(catalog):
 def test_kept_row_meanings_read_as_fresh_ones(tmp_path, catalog):
     """Rows repeat across files and their meaning is kept; a ditto mark's unit still
     comes from the row above in each file, and the notes' header still counts."""
-    from flows import ingest
+    from flows.reading import ingest
 
     def money_sheet(first_unit: str, note_header: str):
         rows = [
@@ -657,7 +657,7 @@ def test_kept_row_meanings_read_as_fresh_ones(tmp_path, catalog):
 def test_container_check_shares_the_parts_it_inflated(tmp_path):
     import zipfile
 
-    from flows.safety import _inflate_whole, check_container
+    from flows.reading.safety import _inflate_whole, check_container
 
     rows = [*METADATA, HEADER, ["1", "VH.DAN_SO", "Dân số", "người", None, 9876]]
     deflated = _save_sheet(tmp_path / "deflated.xlsx", rows)
@@ -714,7 +714,7 @@ def test_a_remembered_part_is_given_back_only_for_the_same_bytes():
     import zipfile
     import zlib
 
-    from flows.safety import _inflate_whole
+    from flows.reading.safety import _inflate_whole
 
     first = b'<?xml version="1.0"?><Types>one</Types>'
     second = b'<?xml version="1.0"?><Types>two</Ty'
@@ -737,7 +737,7 @@ def test_a_remembered_part_is_given_back_only_for_the_same_bytes():
     ],
 )
 def test_cell_reference_scan_matches_the_full_pattern(sheet_xml):
-    from flows.safety import _CELL_REF, _cell_refs
+    from flows.reading.safety import _CELL_REF, _cell_refs
 
     assert _cell_refs(sheet_xml) == _CELL_REF.findall(sheet_xml)
 
@@ -782,8 +782,8 @@ FIRST_CELLS = [
 
 def _is_footer_cell(first: object) -> bool:
     """The table walk's footer check before _first_cell_reading kept its answers."""
-    from flows.ingest import _FOOTER
-    from flows.textnorm import fold
+    from flows.domain.textnorm import fold
+    from flows.reading.ingest import _FOOTER
 
     return isinstance(first, str) and _FOOTER.match(fold(first)) is not None
 
@@ -792,8 +792,8 @@ def _is_footer_cell(first: object) -> bool:
 def test_first_cell_reading_is_the_two_checks_it_replaces(first):
     """_first_cell_reading (kept per text) says what _are_column_numbers and the footer
     check say of a row's first cell, twice in a row (the second time from what was kept)."""
-    from flows.ingest import _COLUMN_NUMBER, _first_cell_reading
-    from flows.textnorm import fold
+    from flows.domain.textnorm import fold
+    from flows.reading.ingest import _COLUMN_NUMBER, _first_cell_reading
 
     expected = (_COLUMN_NUMBER.match(fold(str(first))) is not None, _is_footer_cell(first))
     assert _first_cell_reading(first) == expected
@@ -805,7 +805,7 @@ def test_first_cell_reading_of_any_float_is_neither():
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from flows.ingest import _are_column_numbers, _first_cell_reading
+    from flows.reading.ingest import _are_column_numbers, _first_cell_reading
 
     @given(st.floats(allow_nan=True, allow_infinity=True))
     def check(number):
@@ -819,7 +819,7 @@ def test_first_cell_reading_of_any_float_is_neither():
 def test_rows_with_numeric_label_cells_are_read_afresh(catalog):
     """A row meaning is kept only for text labels: 1, 1.0 and True are equal keys but do
     not read alike, so a row labelled by a number is never answered from what was kept."""
-    from flows import ingest
+    from flows.reading import ingest
 
     roles = {col: classify_header(text) for col, text in enumerate(HEADER)}
     layout = ingest.HeaderLayout(0, 0, roles)
@@ -843,7 +843,7 @@ def test_rows_with_numeric_label_cells_are_read_afresh(catalog):
 @pytest.mark.parametrize("cell", [1.0, 2024.0, -0.0, 0.0, 2024.5, float("inf"), float("nan")])
 def test_number_headers_read_as_fresh_ones(cell):
     """classify_header keeps a float's reading; it is the one worked out afresh."""
-    from flows.ingest import _classify_header_cell
+    from flows.reading.ingest import _classify_header_cell
 
     assert classify_header(cell) == _classify_header_cell(cell)
     assert classify_header(cell) == _classify_header_cell(cell)
@@ -868,7 +868,7 @@ TITLE_LINES = [
 def test_kept_title_lines_read_as_fresh_ones():
     """A title line's metadata is kept per line of text; the same text reads the same,
     a changed text is read afresh, and a line holding a number or a date is never kept."""
-    from flows import ingest
+    from flows.reading import ingest
 
     ingest._metadata_lines.clear()
     for _ in range(2):  # the second time from what was kept
@@ -931,7 +931,7 @@ def test_header_search_classifies_no_further_than_it_must():
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from flows.ingest import _header_row_roles, _sub_header_roles
+    from flows.reading.ingest import _header_row_roles, _sub_header_roles
 
     @given(st.lists(st.sampled_from(HEADER_SEARCH_CELLS), max_size=8))
     def check(row):
@@ -946,7 +946,7 @@ def test_header_search_classifies_no_further_than_it_must():
 
 def test_cells_picker_reads_none_beyond_the_row():
     """A row shorter than the header reads None in the columns it does not reach."""
-    from flows.ingest import _cells_picker
+    from flows.reading.ingest import _cells_picker
 
     assert _cells_picker((1, 3))(["a", "b", "c", "d", "e"]) == ("b", "d")
     assert _cells_picker((1, 3))(["a", "b"]) == ("b", None)

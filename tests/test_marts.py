@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from flows.settings import DBT_PROJECT_DIR
-from flows.transform import release_dbt_connection, warehouse_env
+from flows.warehouse.dbt_build import release_dbt_connection, warehouse_env
 
 pytestmark = pytest.mark.slow
 

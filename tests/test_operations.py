@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.demo import generate_demo
+from tools.demo import generate_demo
 
 pytestmark = pytest.mark.slow
 
@@ -84,7 +84,7 @@ def api_url(prefect_server):
 def clean_two_nights(demo_source, tmp_path_factory, prefect_server):
     """Two nights run cleanly, in-process: reference counts, and the state after night one
     (warehouse and archive) for other tests to start from."""
-    from flows.pipeline import nightly_pipeline
+    from flows.nightly import nightly_pipeline
 
     root = tmp_path_factory.mktemp("clean")
     raw, warehouse = root / "raw", root / "wh" / "warehouse.duckdb"

@@ -1,4 +1,4 @@
-"""flows.parallel.read_all parses exactly what the serial loop parses, in the same order."""
+"""flows.reading.parse.read_all parses exactly what the serial loop parses, in the same order."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from flows import parallel
-from flows.catalog import load_catalog
-from flows.demo import generate_demo
-from flows.parallel import read_all
-from flows.reference import load_reference
-from flows.submission import FileReading, LandedFile, file_sha256, read_submissions
-from flows.units import UnitResolver
+from flows.domain.catalog import load_catalog
+from flows.domain.reference import load_reference
+from flows.domain.units import UnitResolver
+from flows.reading import parse
+from flows.reading.parse import read_all
+from flows.reading.submission import FileReading, LandedFile, file_sha256, read_submissions
+from tools.demo import generate_demo
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ def test_small_inputs_and_one_worker_stay_in_process(demo_files, serial, monkeyp
     def no_pool(*args, **kwargs):
         raise AssertionError("a process pool was started")
 
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(parse, "ProcessPoolExecutor", no_pool)
     few = demo_files[:5]
     assert read_all(few, workers=2, chunk_size=64) == serial[:5]
     assert read_all(demo_files, workers=1, chunk_size=2) == serial
@@ -138,7 +138,7 @@ def test_chunk_size_must_be_positive(demo_files):
 
 def test_reader_state_is_built_once_per_process():
     """A long-lived process (chitieu watch) builds the unit resolver once, not every night."""
-    from flows.parallel import reader_state
+    from flows.reading.parse import reader_state
 
     catalog, resolver = reader_state()
     assert reader_state() == (catalog, resolver)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from flows.periods import parse_period, parse_report_date, parse_term, parse_year_header
+from flows.domain.periods import parse_period, parse_report_date, parse_term, parse_year_header
 
 
 @pytest.mark.parametrize(

@@ -223,7 +223,7 @@ def test_dimensions(warehouse):
 
 
 def test_rerun_with_nothing_new_parses_nothing_and_loads_nothing_twice(prefect_server, demo_run):
-    from flows.pipeline import nightly_pipeline
+    from flows.nightly import nightly_pipeline
 
     before = _count_values(demo_run["warehouse"])
     summary = nightly_pipeline(
@@ -259,8 +259,8 @@ def test_each_new_submission_gets_a_feedback_page(demo_run):
 def test_the_first_nights_build_reads_the_project_parsed_beside_validation(demo_run):
     """The demo night (a new warehouse folder) parsed the dbt project in another process
     while it validated and staged (see conftest): its build did not parse it again."""
-    from flows.publish import build_path
-    from flows.transform import dbt_state_dir
+    from flows.warehouse.dbt_build import dbt_state_dir
+    from flows.warehouse.publish import build_path
 
     log = dbt_state_dir(build_path(demo_run["warehouse"])) / "logs" / "dbt.log"
     # dbt heads each invocation's lines with a rule of '=' around its start time.

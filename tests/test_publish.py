@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from flows.publish import abandon_build, open_build_file, publish, start_build
+from flows.warehouse.publish import abandon_build, open_build_file, publish, start_build
 
 
 def _write(path, value):
@@ -52,7 +52,7 @@ def test_first_build_starts_empty(tmp_path):
 
 
 def test_writable_connections_to_a_build_file_never_vacuum(tmp_path):
-    from flows.load import connect
+    from flows.warehouse.stage import connect
 
     # As dbt's connection (profiles.yml): deleted rows wait for a full rebuild, so that
     # no checkpoint after an incremental night spends seconds compacting the big tables.

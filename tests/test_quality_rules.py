@@ -18,9 +18,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from flows import demo, rules
-from flows.catalog import load_catalog
-from flows.rules import (
+from flows.domain.catalog import load_catalog
+from flows.quality import rules
+from flows.quality.rules import (
     RuleSyntaxError,
     ValidationRule,
     history_scores,
@@ -32,6 +32,7 @@ from flows.rules import (
     tokenize,
 )
 from flows.settings import EXPECTATIONS_DIR
+from tools import demo
 
 # ------------------------------------------------------------------ expression parser
 
@@ -213,8 +214,8 @@ def test_peers_need_five_other_units():
 
 def test_committed_suites_equal_the_generated_ones():
     """A change to the catalog, the rules file or the code must show up as a reviewed diff:
-    run ``python -m flows.validate --write-suites`` and commit quality/expectations/."""
-    from flows.validate import generated_suite_files
+    run ``python -m flows.quality.validate --write-suites`` and commit quality/expectations/."""
+    from flows.quality.validate import generated_suite_files
 
     generated = generated_suite_files()
     committed = {p.name: p.read_text(encoding="utf-8") for p in EXPECTATIONS_DIR.glob("*.json")}
@@ -312,7 +313,7 @@ def _write_night(raw_dir):
 
 @pytest.fixture(scope="module")
 def night(prefect_server, tmp_path_factory):
-    from flows.pipeline import nightly_pipeline
+    from flows.nightly import nightly_pipeline
 
     root = tmp_path_factory.mktemp("quality_night")
     raw_dir = root / "raw"
@@ -515,7 +516,7 @@ def test_run_summary_reports_the_gate(night):
 def test_rerun_gives_the_same_verdicts(night):
     """The same submissions validated again (into a fresh warehouse, since a warehouse that
     already holds them has nothing to do) give the same issues, word for word."""
-    from flows.pipeline import nightly_pipeline
+    from flows.nightly import nightly_pipeline
 
     warehouse = night["root"] / "again" / "warehouse.duckdb"
     again = nightly_pipeline(raw_dir=str(night["raw_dir"]), warehouse=str(warehouse))

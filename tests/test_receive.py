@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from flows import archive
-from flows.archive import read_manifest, receive_landing_folder
+from flows.warehouse import receive
+from flows.warehouse.receive import read_manifest, receive_landing_folder
 
 
 def _manifest_lines(archive_root: Path) -> list[dict]:
-    text = (archive_root / archive.MANIFEST).read_text(encoding="utf-8")
+    text = (archive_root / receive.MANIFEST).read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines()]
 
 
@@ -25,7 +25,7 @@ def _by_name(received) -> dict[str, str]:
 @pytest.fixture
 def settled_at_once(monkeypatch):
     """Files written by the test a moment ago count as settled (no 2 s wait in tests)."""
-    monkeypatch.setattr(archive, "SETTLED_NANOSECONDS", -(10**12))
+    monkeypatch.setattr(receive, "SETTLED_NANOSECONDS", -(10**12))
 
 
 def _land(raw: Path, name: str, content: bytes) -> Path:
@@ -74,7 +74,7 @@ def test_a_file_replaced_under_the_same_name_is_hashed_again(tmp_path, settled_a
     (received,) = receive_landing_folder(raw, root)
     assert received.archived_path.read_bytes() == b"new bytes"
     assert sorted(f.sha256 for f in read_manifest(root)) == sorted(
-        [received.sha256, archive.hashlib.sha256(b"old bytes").hexdigest()]
+        [received.sha256, receive.hashlib.sha256(b"old bytes").hexdigest()]
     )
 
 
@@ -97,7 +97,7 @@ def test_a_file_changed_just_before_it_was_copied_is_not_trusted(tmp_path):
     receive_landing_folder(raw, root)  # hashed again, and recorded again
     assert len(_manifest_lines(root)) == 2
     assert _by_name(read_manifest(root)) == {
-        "a.xlsx": archive.hashlib.sha256(b"still being saved").hexdigest()
+        "a.xlsx": receive.hashlib.sha256(b"still being saved").hexdigest()
     }
 
 
@@ -108,7 +108,7 @@ def test_manifest_lines_without_a_fingerprint_still_read(tmp_path, settled_at_on
     receive_landing_folder(raw, root)
     lines = _manifest_lines(root)
     del lines[0]["stat"]
-    (root / archive.MANIFEST).write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
+    (root / receive.MANIFEST).write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
     receive_landing_folder(raw, root)
     receive_landing_folder(raw, root)
     assert len(_manifest_lines(root)) == 2
@@ -122,26 +122,26 @@ def test_the_manifest_is_followed_by_what_was_appended_and_reread_when_rewritten
     raw, root = tmp_path / "raw", tmp_path / "archive"
     _land(raw, "a.xlsx", b"first ward")
     receive_landing_folder(raw, root)
-    manifest = root / archive.MANIFEST
+    manifest = root / receive.MANIFEST
     with manifest.open("a", encoding="utf-8") as lines:  # a line being written: not read yet
         lines.write('{"sha256": "abc", "relat')
-    assert set(archive._last_settled_arrivals(root)) == {"a.xlsx"}
+    assert set(receive._last_settled_arrivals(root)) == {"a.xlsx"}
     _land(raw, "b.xlsx", b"second ward")
     with manifest.open("a", encoding="utf-8") as lines:  # the torn line ends: skipped, as before
         lines.write("\n")
     receive_landing_folder(raw, root)
-    assert set(archive._last_settled_arrivals(root)) == {"a.xlsx", "b.xlsx"}
+    assert set(receive._last_settled_arrivals(root)) == {"a.xlsx", "b.xlsx"}
 
     # Rewritten in place (same inode) and no shorter: the whole file is read again.
     kept = [line for line in _manifest_lines_lenient(root) if line["relative_path"] == "b.xlsx"]
     padded = "".join(json.dumps(line) + "\n" for line in kept) + "\n" * manifest.stat().st_size
     manifest.write_text(padded, encoding="utf-8")
-    assert set(archive._last_settled_arrivals(root)) == {"b.xlsx"}
+    assert set(receive._last_settled_arrivals(root)) == {"b.xlsx"}
 
 
 def _manifest_lines_lenient(archive_root: Path) -> list[dict]:
     lines = []
-    for text in (archive_root / archive.MANIFEST).read_text(encoding="utf-8").splitlines():
+    for text in (archive_root / receive.MANIFEST).read_text(encoding="utf-8").splitlines():
         try:
             lines.append(json.loads(text))
         except json.JSONDecodeError:
@@ -159,11 +159,11 @@ def test_the_landing_scan_skips_links_hidden_files_and_lock_files(tmp_path):
     outside = _land(tmp_path / "elsewhere", "secret.xlsx", b"x")
     (raw / "link.xlsx").symlink_to(outside)
     (raw / "linked-folder").symlink_to(outside.parent, target_is_directory=True)
-    scanned = archive.scan_landing_folder(raw)
+    scanned = receive.scan_landing_folder(raw)
     assert [entry.relative_path for entry in scanned] == ["a.xlsx", "b/ward.xlsx"]
     assert [entry.path for entry in scanned] == [raw / "a.xlsx", raw / "b" / "ward.xlsx"]
     assert scanned[0].stat.st_size == 1
-    assert archive.scan_landing_folder(tmp_path / "missing") == []
+    assert receive.scan_landing_folder(tmp_path / "missing") == []
 
 
 def test_many_new_files_are_archived_together_and_listed_in_landing_order(tmp_path):

@@ -1,6 +1,6 @@
 """Rejections with nothing lost: the real nightly flow on a folder of bad and good files.
 
-The files come from :func:`flows.rejection_cases.write_rejection_cases`; its casebook
+The files come from :func:`tests.generators.rejection_cases.write_rejection_cases`; its casebook
 says, per file and sheet, what must become of it. The flow runs once on that folder;
 a second run (on a copy, so the first run's warehouse stays as the tests read it)
 adds two resubmissions and checks that nothing else changes.
@@ -14,7 +14,7 @@ import shutil
 import duckdb
 import pytest
 
-from flows.rejection_cases import (
+from tests.generators.rejection_cases import (
     FileCase,
     RejectionCasebook,
     SheetCase,
@@ -60,7 +60,7 @@ _VIETNAMESE = re.compile(r"[ăâđêôơưàáảãạèéẻẽẹìíỉĩị�
 @pytest.fixture(scope="module")
 def first_run(prefect_server, tmp_path_factory):
     """The casebook written into a landing folder and the real flow run once on it."""
-    from flows.pipeline import nightly_pipeline
+    from flows.nightly import nightly_pipeline
 
     root = tmp_path_factory.mktemp("rejections")
     raw_dir = root / "raw"
@@ -325,7 +325,7 @@ def test_unmapped_rows_are_kept_for_review(first_run, con, book):
 @pytest.fixture(scope="module")
 def second_run(first_run):
     """The flow again on a copy of the same folder and warehouse, plus two resubmissions."""
-    from flows.pipeline import nightly_pipeline
+    from flows.nightly import nightly_pipeline
 
     root = first_run["root"]
     raw_dir = root / "raw-again"

@@ -8,24 +8,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flows import report
-from flows.cli import main
-from flows.report import (
+from flows.operations.cli import main
+from flows.outputs import report
+from flows.outputs.report import (
     Comparison,
     Indicator,
     ReportData,
-    console_problems,
-    crop_to_content,
     format_change,
     format_money_vnd,
     format_number,
     format_percent,
     format_signed_percent,
     format_value,
-    read_png,
     render_report,
-    write_png,
 )
+from tools import report_screenshot
+from tools.report_screenshot import console_problems, crop_to_content, read_png, write_png
 
 DISTRICT = "pre2025:534"  # Thị xã Đức Phổ: 15 wards, 12 of them report in the demo
 WARD = "pre2025:21469"  # Phường Phổ Hòa
@@ -269,10 +267,10 @@ def test_report_is_one_self_contained_file(district_report):
 
 @pytest.mark.slow
 def test_district_report_renders_in_headless_chromium(district_report, tmp_path):
-    if report.chromium_path() is None:
+    if report_screenshot.chromium_path() is None:
         pytest.skip("chromium is not installed: cannot check that the charts render")
     png = tmp_path / "r.png"
-    log = report.screenshot(district_report["path"], png, width=1280, height=2400)
+    log = report_screenshot.screenshot(district_report["path"], png, width=1280, height=2400)
     assert console_problems(log) == []
     pixels = read_png(png)
     assert pixels.shape == (2400, 1280, 3)

@@ -11,10 +11,10 @@ import zipfile
 
 import pytest
 
-from flows.archive import clear_incoming, read_manifest, receive_landing_folder
-from flows.ingest import UnreadableFile
-from flows.runlock import RunInProgress, run_lock
-from flows.safety import Limits, check_container, check_sheet_size
+from flows.operations.runlock import RunInProgress, run_lock
+from flows.reading.ingest import UnreadableFile
+from flows.reading.safety import Limits, check_container, check_sheet_size
+from flows.warehouse.receive import clear_incoming, read_manifest, receive_landing_folder
 
 
 def _zip(parts: dict[str, bytes]) -> bytes:
@@ -46,7 +46,7 @@ def test_xml_entity_declarations_are_refused():
 
 
 def test_ordinary_workbook_passes(tmp_path):
-    from flows.demo import generate_demo
+    from tools.demo import generate_demo
 
     generate_demo(tmp_path)
     check_container((tmp_path / "nam-2024" / "pho-hoa.xlsx").read_bytes())

@@ -17,21 +17,22 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from flows.catalog import load_catalog, read_catalog
-from flows.cli import EXIT_OK, EXIT_USAGE, main
-from flows.demo import Ward, _ward_truth, vn_decimal, vn_money_words, vn_thousands
-from flows.periods import parse_period
-from flows.reference import load_reference
-from flows.settings import INDICATOR_CATALOG_CSV
-from flows.submission import LandedFile, file_sha256, read_submissions
-from flows.template import (
+from flows.domain.catalog import load_catalog, read_catalog
+from flows.domain.periods import parse_period
+from flows.domain.reference import load_reference
+from flows.domain.units import UnitResolver
+from flows.operations.cli import main
+from flows.operations.exit_codes import EXIT_OK, EXIT_USAGE
+from flows.outputs.template import (
     INSTRUCTIONS_SHEET,
     REPORT_SHEET,
     build_template,
     template_period,
     ward_for,
 )
-from flows.units import UnitResolver
+from flows.reading.submission import LandedFile, file_sha256, read_submissions
+from flows.settings import INDICATOR_CATALOG_CSV
+from tools.demo import Ward, _ward_truth, vn_decimal, vn_money_words, vn_thousands
 
 WARD = "pre2025:21469"  # Phường Phổ Hòa, Thị xã Đức Phổ, Tỉnh Quảng Ngãi
 DISTRICT = "pre2025:534"

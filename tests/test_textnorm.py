@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flows.textnorm import (
+from flows.domain.textnorm import (
     LEGACY_DECODERS,
     collapse_spaces,
     decode_tcvn3,
@@ -144,8 +144,8 @@ def test_text_that_is_not_legacy_is_left_alone(text):
 
 
 def _catalog_and_unit_names() -> list[str]:
-    from flows.catalog import load_catalog
-    from flows.reference import load_reference
+    from flows.domain.catalog import load_catalog
+    from flows.domain.reference import load_reference
 
     units = load_reference().admin_units
     quang_ngai = units[units["province_key"].isin(["pre2025:51", "2025:51"])]["unit_name"]
@@ -237,8 +237,8 @@ _VIETNAMESE_LETTERS = sorted(
 
 def _real_vietnamese_words() -> list[str]:
     """Every word of the catalog's names and of Quảng Ngãi's unit names, as written."""
-    from flows.catalog import load_catalog
-    from flows.reference import load_reference
+    from flows.domain.catalog import load_catalog
+    from flows.domain.reference import load_reference
 
     units = load_reference().admin_units
     names = list(units.loc[units["unit_key"].str.startswith("pre2025:5"), "unit_name"])

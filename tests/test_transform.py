@@ -11,11 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.load import connect, record_run
-from flows.publish import build_fingerprint, build_path, published_path
-from flows.reference import write_reference_tables
+from flows.domain.reference import write_reference_tables
 from flows.settings import DBT_PROJECT_DIR
-from flows.transform import (
+from flows.warehouse.dbt_build import (
     BACKGROUND_PARSE_MIN_SUBMISSIONS,
     MAX_DELETED_ROW_SHARE,
     RAW_DOWNSTREAM,
@@ -28,6 +26,8 @@ from flows.transform import (
     project_parsed_meanwhile,
     warehouse_env,
 )
+from flows.warehouse.publish import build_fingerprint, build_path, published_path
+from flows.warehouse.stage import connect, record_run
 
 
 def test_build_args_use_absolute_project_paths():
@@ -204,7 +204,7 @@ def test_the_nightly_selection_keeps_every_data_test_and_table_downstream_of_raw
 
 def test_warm_up_parses_for_the_nights_build_without_opening_the_warehouse(tmp_path):
     """chitieu watch parses the project at start, where the night's build will look."""
-    from flows.transform import warm_up
+    from flows.warehouse.dbt_build import warm_up
 
     warehouse = tmp_path / "warehouse.duckdb"
     warm_up(warehouse)

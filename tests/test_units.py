@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flows.reference import load_reference
-from flows.units import UnitNotResolved, UnitResolver, schemes_for_period
+from flows.domain.reference import load_reference
+from flows.domain.units import UnitNotResolved, UnitResolver, schemes_for_period
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,12 @@ from datetime import datetime
 
 import pytest
 
-from flows.catalog import load_catalog
-from flows.demo import generate_demo
-from flows.reference import load_reference
-from flows.submission import LandedFile, file_sha256, read_submissions
-from flows.units import UnitResolver
-from flows.validate import QualityGate, warm_up
+from flows.domain.catalog import load_catalog
+from flows.domain.reference import load_reference
+from flows.domain.units import UnitResolver
+from flows.quality.validate import QualityGate, warm_up
+from flows.reading.submission import LandedFile, file_sha256, read_submissions
+from tools.demo import generate_demo
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +140,7 @@ def test_history_of_the_compared_units_gives_the_whole_historys_verdicts(gate, d
     submission's unit and its peer group): the verdicts equal those against every value."""
     import pandas as pd
 
-    from flows.validate import peer_groups, published_values
+    from flows.quality.validate import peer_groups, published_values
 
     warehouse, raw = demo_run["warehouse"], demo_run["raw_dir"]
 

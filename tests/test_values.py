@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flows.values import (
+from flows.domain.values import (
     NO_CACHED_VALUE,
     PER_MILLE,
     is_per_mille_unit,

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from flows import warmup
+from flows.operations import warmup
 
 
 def test_the_early_server_is_started_as_prefect_starts_its_temporary_server(monkeypatch):

@@ -28,8 +28,8 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from flows.catalog import Catalog, load_catalog
-from flows.demo import (
+from flows.domain.catalog import Catalog, load_catalog
+from tools.demo import (
     UNMAPPED_NAME,
     SheetSpec,
     Ward,
@@ -742,7 +742,9 @@ def write_resubmissions(out_dir: Path) -> list[Resubmission]:
     return written
 
 
-def _self_check() -> None:  # pragma: no cover - manual aid: python -m flows.rejection_cases
+def _self_check() -> (
+    None
+):  # pragma: no cover - manual aid: python -m tests.generators.rejection_cases
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:

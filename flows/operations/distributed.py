@@ -39,19 +39,19 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from flows.catalog import Catalog, load_catalog
-from flows.parallel import reader_state
-from flows.publish import build_fingerprint
-from flows.settings import INDICATOR_CATALOG_CSV, VALIDATION_RULES_CSV
-from flows.submission import FileReading, LandedFile, Submission, read_submissions
-from flows.units import UnitResolver
-from flows.validate import (
+from flows.domain.catalog import Catalog, load_catalog
+from flows.domain.units import UnitResolver
+from flows.quality.validate import (
     GateReport,
     QualityGate,
     issues_by_rule,
     peer_groups,
     verdict_digest,
 )
+from flows.reading.parse import reader_state
+from flows.reading.submission import FileReading, LandedFile, Submission, read_submissions
+from flows.settings import INDICATOR_CATALOG_CSV, VALIDATION_RULES_CSV
+from flows.warehouse.publish import build_fingerprint
 
 DEFAULT_CHUNK_SIZE = 64
 CHUNK_SIZE_ENV = "CHITIEU_DASK_CHUNK_SIZE"
@@ -132,7 +132,7 @@ def _inputs_key() -> tuple[int, int]:
 
 
 def _worker_parser() -> tuple[Catalog, UnitResolver]:
-    """This process's catalog and unit resolver (:func:`flows.parallel.reader_state`)."""
+    """This process's catalog and unit resolver (:func:`flows.reading.parse.reader_state`)."""
     global _parser_state
     with _state_lock:
         state = reader_state()

@@ -23,16 +23,14 @@ to confirm instead of forbidding them.
 ``chitieu template --unit pre2025:21469 --period 2024`` writes one file;
 ``--district pre2025:534`` one per ward of the district (a 2025 province, since the
 2025 scheme has no districts). A unit of the wrong scheme for the period (the
-reorganisation took effect on 1 July 2025, see :func:`flows.units.schemes_for_period`)
+reorganisation took effect on 1 July 2025, see :func:`flows.domain.units.schemes_for_period`)
 is refused with the units it became or came from.
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,11 +41,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from flows.catalog import REPORT_SECTIONS, Catalog, Indicator, load_catalog
-from flows.reference import PRE2025, SCHEME_2025, Reference, load_reference
+from flows.domain.catalog import REPORT_SECTIONS, Catalog, Indicator, load_catalog
+from flows.domain.reference import PRE2025, SCHEME_2025, Reference
+from flows.domain.textnorm import fold
+from flows.domain.units import schemes_for_period
 from flows.settings import SEEDS_DIR, TERMS_CSV
-from flows.textnorm import fold
-from flows.units import schemes_for_period
 
 REPORT_SHEET = "Báo cáo"
 INSTRUCTIONS_SHEET = "Hướng dẫn"
@@ -699,24 +697,3 @@ def write_templates(
         build_template(unit, period, catalog).save(path)
         written.append(path)
     return written
-
-
-def template_command(args: argparse.Namespace) -> int:
-    """``chitieu template``: print the paths written; a bad request exits 2 with the reason."""
-    from flows.cli import EXIT_OK, EXIT_USAGE
-
-    try:
-        period = template_period(args.period)
-        reference = load_reference()
-        key = (args.unit or args.district).strip()
-        units = [ward_for(reference, key)] if args.unit else wards_of(reference, key)
-        # A district's wards share its scheme; naming the district itself in the refusal
-        # reads better than naming its first ward.
-        check_scheme(reference, key, units[0].scheme, period)
-    except TemplateRequestError as error:
-        print(f"chitieu template: {error.reason_vi}", file=sys.stderr)
-        print(f"chitieu template: {error.reason_en}", file=sys.stderr)
-        return EXIT_USAGE
-    for path in write_templates(units, period, args.out.resolve(), load_catalog()):
-        print(path)
-    return EXIT_OK

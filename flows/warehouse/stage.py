@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from flows.publish import open_build_file
-from flows.schema import create_statements
-from flows.submission import Submission
+from flows.reading.submission import Submission
+from flows.warehouse.publish import open_build_file
+from flows.warehouse.schema import create_statements
 
 
 @dataclass

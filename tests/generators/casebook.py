@@ -19,7 +19,7 @@ What is covered, by section of ``submission-format.md``:
 - §3 every row of the value table, the target forms, ditto marks and row units.
 - §4 text in NFC, NFD, old-style tones, non-breaking spaces, TCVN3 and VNI.
 
-``python -m flows.casebook --out DIR`` writes the files for a look in a spreadsheet.
+``python -m tests.generators.casebook --out DIR`` writes the files for a look in a spreadsheet.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from flows.catalog import Catalog, Indicator, load_catalog
-from flows.textnorm import TONE_MARKS, encode_tcvn3, encode_vni
-from flows.values import original_text_of
+from flows.domain.catalog import Catalog, Indicator, load_catalog
+from flows.domain.textnorm import TONE_MARKS, encode_tcvn3, encode_vni
+from flows.domain.values import original_text_of
 
 # A boolean indicator for the "Đạt / Không đạt / x" forms: the catalog has none yet.
 BOOLEAN_CODE = "CASEBOOK.HOAN_THANH_NV"
@@ -1161,7 +1161,7 @@ def _write_csv(path: Path, plan: SheetPlan, encoding: str, delimiter: str) -> No
 
 def _cases_of(file: str, plan: SheetPlan) -> list[Case]:
     """The cases of one written sheet, their addresses taken from the plan's layout."""
-    from flows.ingest import cell_address
+    from flows.reading.ingest import cell_address
 
     catalog = _catalog()
     cases = []
@@ -1286,7 +1286,7 @@ def _check_unique(cases: list[Case]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m flows.casebook --out DIR``: write the casebook and list its cases."""
+    """``python -m tests.generators.casebook --out DIR``: write the casebook and list its cases."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="folder to write into")
     args = parser.parse_args(argv)

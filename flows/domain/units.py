@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from flows.reference import PRE2025, SCHEME_2025, Reference
-from flows.textnorm import fold
+from flows.domain.reference import PRE2025, SCHEME_2025, Reference
+from flows.domain.textnorm import fold
 
 _UNIT_TYPE_PREFIXES = ("thi tran", "phuong", "xa", "dac khu")
 _PARENT_TYPE_PREFIXES = ("thanh pho", "thi xa", "huyen", "quan", "tinh", "tp.", "tp")

@@ -3,12 +3,12 @@
 Most submissions are plain xlsx files: worksheets of numbers, dates and strings,
 the strings either inline (``t="inlineStr"``, as openpyxl writes) or indexes into
 ``xl/sharedStrings.xml`` (``t="s"``, as Excel, LibreOffice, WPS and Google Sheets
-write). The container check (:mod:`flows.safety`) has already inflated those parts;
+write). The container check (:mod:`flows.reading.safety`) has already inflated those parts;
 reading them here with a few regular expressions costs a fraction of handing the
 bytes to calamine, which unzips and parses every part again.
 
 Only shapes understood exactly are read this way, and the result is the same grid
-:func:`flows.ingest._calamine_rows` makes from calamine's cells, value for value and
+:func:`flows.reading.ingest._calamine_rows` makes from calamine's cells, value for value and
 type for type. Anything else (a date or time format other than a plain date, an odd
 attribute, an unknown escape, a namespace prefix, a chart sheet, the 1904 date
 system, a part too large to have been kept...) makes :func:`read_plain_xlsx` return
@@ -29,7 +29,7 @@ from typing import Protocol
 
 from defusedxml import ElementTree
 
-from flows.safety import Extent, cell_reference_extent, merged_extent
+from flows.reading.safety import Extent, cell_reference_extent, merged_extent
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -123,7 +123,7 @@ class _NotPlain(Exception):
 
 
 class Package(Protocol):
-    """The part of :class:`flows.safety.OpenedPackage` read here."""
+    """The part of :class:`flows.reading.safety.OpenedPackage` read here."""
 
     def namelist(self) -> list[str]: ...
 
@@ -136,7 +136,7 @@ class Package(Protocol):
 
 @dataclass
 class PlainSheet:
-    """One worksheet's cells as :func:`flows.ingest._calamine_rows` gives them.
+    """One worksheet's cells as :func:`flows.reading.ingest._calamine_rows` gives them.
 
     ``height`` and ``width`` are calamine's: the used range, from the first to the last
     cell holding a value.
@@ -148,7 +148,7 @@ class PlainSheet:
     rows: list[list]
     height: int
     width: int
-    # For flows.ingest's scan for what calamine does not tell (error texts, percent
+    # For flows.reading.ingest's scan for what calamine does not tell (error texts, percent
     # formats), which parses the XML again only when it may find something: the styles of
     # the cells holding a number (as in their ``s`` attribute, "" for none), and whether
     # the sheet holds an error cell or a cell element outside its sheetData.
@@ -548,7 +548,7 @@ def _sheet_cells(
     strings: tuple[str, ...],
     check_extent: Callable[[Extent | None], None],
 ) -> tuple[list[list], int, int, frozenset[str], bool]:
-    """A worksheet's rows as :func:`flows.ingest._calamine_rows` gives them, with calamine's
+    """A worksheet's rows as :func:`flows.reading.ingest._calamine_rows` gives them, with calamine's
     height and width, then what :class:`PlainSheet` tells the scan for extras. Raises
     _NotPlain for any shape not read exactly as calamine reads it.
 
@@ -644,7 +644,7 @@ def _bounds(positions: Collection[tuple[int, int]]) -> tuple[int, int, int, int]
 
 
 def _numbered(bounds: tuple[int, int, int, int] | None) -> Extent | None:
-    """0-based bounds as an :data:`flows.safety.Extent`, numbered from 1 like A1 references."""
+    """0-based bounds as a :data:`~flows.reading.safety.Extent`, numbered from 1 like A1."""
     if bounds is None:
         return None
     first_row, last_row, first_col, last_col = bounds

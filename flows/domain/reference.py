@@ -201,7 +201,7 @@ def _crosswalk(legacy: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Reference:
-    """Reference frames, shaped like the ``ref`` tables of :mod:`flows.schema`."""
+    """Reference frames, shaped like the ``ref`` tables of :mod:`flows.warehouse.schema`."""
 
     admin_units: pd.DataFrame
     admin_crosswalk: pd.DataFrame

@@ -5,7 +5,7 @@ Two steps, kept apart so each can be tested and extended on its own:
 1. :func:`read_workbook` opens a file (xlsx/xlsm/xls/ods with python-calamine, csv
    with the standard library) into :class:`SheetGrid` objects whose ``rows[r][c]`` is
    the real Excel cell ``(r + 1, c + 1)``. Plain xlsx files (inline or shared strings,
-   numbers, plain dates) are read from the package XML by :mod:`flows.xlsx_cells`,
+   numbers, plain dates) are read from the package XML by :mod:`flows.reading.xlsx_cells`,
    which gives the grids calamine would, several times faster; anything unusual goes
    to calamine. A file that cannot be read raises
    :class:`UnreadableFile` with a reason a clerk can act on, in Vietnamese and English.
@@ -26,7 +26,7 @@ so a percent-formatted .xls cell in a percent row reads as the stored fraction
 (0.915, not 91.5): a known limitation.
 
 Text cells are matched on their repaired form (NFC, tones, TCVN3/VNI decoded by
-:mod:`flows.textnorm`) while :class:`Observation` and ``ParsedSheet.metadata`` keep
+:mod:`flows.domain.textnorm`) while :class:`Observation` and ``ParsedSheet.metadata`` keep
 the text as typed.
 """
 
@@ -48,12 +48,10 @@ from pathlib import Path
 import python_calamine
 from defusedxml import ElementTree
 
-from flows.catalog import Catalog, Indicator
-from flows.errors import UnreadableFile, damaged_file
-from flows.periods import parse_period, parse_report_date, parse_term, parse_year_header
-from flows.safety import OpenedPackage, check_sheet_size
-from flows.textnorm import fold, fold_words, normalize_text
-from flows.values import (
+from flows.domain.catalog import Catalog, Indicator
+from flows.domain.periods import parse_period, parse_report_date, parse_term, parse_year_header
+from flows.domain.textnorm import fold, fold_words, normalize_text
+from flows.domain.values import (
     CELL_ERROR_TEXTS,
     NO_CACHED_VALUE,
     PER_MILLE,
@@ -64,7 +62,9 @@ from flows.values import (
     parse_target,
     parse_value,
 )
-from flows.xlsx_cells import PlainSheet, read_plain_xlsx
+from flows.reading.errors import UnreadableFile, damaged_file
+from flows.reading.safety import OpenedPackage, check_sheet_size
+from flows.reading.xlsx_cells import PlainSheet, read_plain_xlsx
 
 SPREADSHEET_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 SUPPORTED_EXTENSIONS = SPREADSHEET_EXTENSIONS | {".csv"}
@@ -141,7 +141,7 @@ def read_workbook(
 
     ``data`` is the file's content when the caller has read it already (the extension
     of ``path`` still decides the format); ``package`` is that content's zip container
-    as :func:`flows.safety.check_container` opened it, so that its parts are not
+    as :func:`flows.reading.safety.check_container` opened it, so that its parts are not
     decompressed twice. Raises :class:`UnreadableFile` for an unsupported extension, a
     damaged or non-spreadsheet file, a password-protected workbook, or one without any data.
     """
@@ -212,7 +212,7 @@ def _grid(
 
 
 def _plain_grids(sheets: list[PlainSheet], package: OpenedPackage) -> list[SheetGrid]:
-    """Grids of the sheets :func:`flows.xlsx_cells.read_plain_xlsx` read, as calamine's would be."""
+    """Grids of the sheets :func:`~flows.reading.xlsx_cells.read_plain_xlsx` read, as calamine's."""
     if _may_hold_extras(sheets, package):
         extras = _package_cell_extras(package.data, package)
     else:

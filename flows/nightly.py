@@ -28,18 +28,17 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from flows import distributed, progress, settings
-from flows.archive import (
-    ArchivedFile,
-    clear_incoming,
-    read_manifest,
-    receive_landing_folder,
-)
-from flows.catalog import load_catalog
-from flows.feedback import write_run_feedback
-from flows.load import StageCounts, connect, record_run, stage_submissions
-from flows.parallel import read_all
-from flows.publish import (
+from flows import progress, settings
+from flows.domain.catalog import load_catalog
+from flows.domain.reference import write_reference_tables
+from flows.operations import distributed
+from flows.operations.runlock import run_lock
+from flows.quality.feedback import write_run_feedback
+from flows.quality.validate import GateReport, QualityGate, published_values, warm_up
+from flows.reading.parse import read_all
+from flows.reading.submission import FileReading, LandedFile, Submission
+from flows.warehouse.dbt_build import project_parsed_meanwhile, run_dbt_build
+from flows.warehouse.publish import (
     PublishedState,
     abandon_build,
     build_fingerprint,
@@ -48,11 +47,13 @@ from flows.publish import (
     published_state,
     start_build,
 )
-from flows.reference import write_reference_tables
-from flows.runlock import run_lock
-from flows.submission import FileReading, LandedFile, Submission
-from flows.transform import project_parsed_meanwhile, run_dbt_build
-from flows.validate import GateReport, QualityGate, published_values, warm_up
+from flows.warehouse.receive import (
+    ArchivedFile,
+    clear_incoming,
+    read_manifest,
+    receive_landing_folder,
+)
+from flows.warehouse.stage import StageCounts, connect, record_run, stage_submissions
 
 
 def retry_on_io_error(task, task_run, state) -> bool:
@@ -164,7 +165,7 @@ def receive_files(raw_dir: Path, archive_root: Path) -> list[LandedFile]:
     The archived copy is hashed while it is written, so what is parsed is exactly what
     was hashed, even if a clerk overwrites the landing file meanwhile. A file archived
     on an earlier night and untouched since (same ``stat`` fingerprint) is not read again:
-    see :func:`flows.archive.receive_landing_folder`.
+    see :func:`flows.warehouse.receive.receive_landing_folder`.
     """
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"Landing folder {raw_dir} does not exist")
@@ -323,8 +324,9 @@ def build_marts(building: Path) -> int:
     """Run the one ``dbt build`` of the run against the build file.
 
     Every node tonight's data can change, or everything when the project, the tools or
-    the reference data changed (:func:`flows.transform.nightly_selection`); dbt's unit
-    tests when the project or the tools changed (:func:`flows.transform.nightly_build_args`).
+    the reference data changed (:func:`~flows.warehouse.dbt_build.nightly_selection`); dbt's
+    unit tests when the project or the tools changed
+    (:func:`~flows.warehouse.dbt_build.nightly_build_args`).
     """
     return run_dbt_build(building).nodes
 

@@ -1,11 +1,7 @@
 """``chitieu``: the command line of the warehouse.
 
-Exit status:
-  0  the command completed (a run may have rejected files: see its summary and
-     ``marts.rpt_submission_status``)
-  1  the pipeline itself failed; the published warehouse was left as it was
-  2  usage error
-  3  another run is already working on this warehouse; this one did nothing
+Each command parses its arguments here and calls the library; exit codes are in
+:mod:`flows.operations.exit_codes`.
 """
 
 from __future__ import annotations
@@ -17,11 +13,12 @@ import sys
 from pathlib import Path
 
 from flows import progress, settings
-
-EXIT_OK = 0
-EXIT_PIPELINE_FAILED = 1
-EXIT_USAGE = 2
-EXIT_RUN_IN_PROGRESS = 3
+from flows.operations.exit_codes import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_RUN_IN_PROGRESS,
+    EXIT_USAGE,
+)
 
 EXAMPLES = """\
 examples:
@@ -218,16 +215,16 @@ def _locations(args: argparse.Namespace) -> tuple[Path, Path]:
 
 def _run(args: argparse.Namespace) -> int:
     # Prefect, GE and dbt are slow to import: `chitieu --help` should not pay for them, and
-    # Prefect's temporary server starts before them (flows/warmup.py).
-    from flows import warmup
-    from flows.runlock import RunInProgress, run_lock
+    # Prefect's temporary server starts before them (flows/operations/warmup.py).
+    from flows.operations import warmup
+    from flows.operations.runlock import RunInProgress, run_lock
 
     raw_dir, warehouse = _locations(args)
     show_progress = sys.stderr.isatty() if args.progress is None else args.progress
     progress.show_on(sys.stderr if show_progress else None)
     try:
         with run_lock(settings.lock_path(warehouse)), warmup.cold_process_ready():
-            from flows.pipeline import nightly_pipeline
+            from flows.nightly import nightly_pipeline
 
             result = nightly_pipeline(
                 raw_dir=str(raw_dir),
@@ -241,8 +238,8 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as error:  # any failure of the pipeline is reported
         print(f"chitieu run failed: {type(error).__name__}: {error}", file=sys.stderr)
         print(f"The published warehouse {warehouse} was left as it was.", file=sys.stderr)
-        return EXIT_PIPELINE_FAILED
-    from flows.pipeline import RunSummary
+        return EXIT_FAILED
+    from flows.nightly import RunSummary
 
     summary = RunSummary(**result)
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else summary.as_text())
@@ -250,7 +247,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from flows.status import read_status
+    from flows.operations.status import read_status
 
     raw_dir, warehouse = _locations(args)
     status = read_status(warehouse, raw_dir)
@@ -263,27 +260,67 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from flows.export import export_marts
+    from flows.warehouse.export import export_marts
 
     warehouse = (args.warehouse or settings.warehouse_path()).resolve()
     if not warehouse.exists():
         print(f"chitieu export: no published warehouse at {warehouse}", file=sys.stderr)
-        return EXIT_PIPELINE_FAILED
+        return EXIT_FAILED
     for path in export_marts(warehouse, args.out.resolve(), args.format):
         print(path)
     return EXIT_OK
 
 
 def _template(args: argparse.Namespace) -> int:
-    from flows.template import template_command
+    """Print the paths written; a bad request exits 2 with the reason."""
+    from flows.domain.catalog import load_catalog
+    from flows.domain.reference import load_reference
+    from flows.outputs.template import (
+        TemplateRequestError,
+        check_scheme,
+        template_period,
+        ward_for,
+        wards_of,
+        write_templates,
+    )
 
-    return template_command(args)
+    try:
+        period = template_period(args.period)
+        reference = load_reference()
+        key = (args.unit or args.district).strip()
+        units = [ward_for(reference, key)] if args.unit else wards_of(reference, key)
+        # A district's wards share its scheme; naming the district itself in the refusal
+        # reads better than naming its first ward.
+        check_scheme(reference, key, units[0].scheme, period)
+    except TemplateRequestError as error:
+        print(f"chitieu template: {error.reason_vi}", file=sys.stderr)
+        print(f"chitieu template: {error.reason_en}", file=sys.stderr)
+        return EXIT_USAGE
+    for path in write_templates(units, period, args.out.resolve(), load_catalog()):
+        print(path)
+    return EXIT_OK
 
 
 def _report(args: argparse.Namespace) -> int:
-    from flows.report import report_command
+    """Write the HTML, print its path; 1 without a warehouse, 2 on bad input."""
+    from flows.outputs.report import ReportInputError, default_out_path, write_report
 
-    return report_command(args)
+    warehouse = (args.warehouse or settings.warehouse_path()).resolve()
+    if not warehouse.exists():
+        print(
+            f"chitieu report: không có kho dữ liệu tại {warehouse}; hãy chạy `chitieu run` trước. "
+            f"/ no published warehouse at {warehouse}; run `chitieu run` first.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    out = args.out or default_out_path(args.unit, args.term)
+    try:
+        path = write_report(warehouse, args.unit, args.term, out)
+    except ReportInputError as error:
+        print(f"chitieu report: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(path)
+    return EXIT_OK
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ garbage collector paused, since they are all kept and hold no cycles.
 
 Small inputs (the usual night: a handful of new or corrected files) are parsed in the
 calling process, where starting a pool would cost more than it saves. Either way the
-result is what :func:`flows.submission.read_submissions` returns for each file, in the
+result is what :func:`flows.reading.submission.read_submissions` returns for each file, in the
 order of the input.
 """
 
@@ -31,10 +31,10 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from flows import progress
-from flows.catalog import Catalog, load_catalog
-from flows.reference import load_reference
-from flows.submission import FileReading, LandedFile, read_submissions
-from flows.units import UnitResolver
+from flows.domain.catalog import Catalog, load_catalog
+from flows.domain.reference import load_reference
+from flows.domain.units import UnitResolver
+from flows.reading.submission import FileReading, LandedFile, read_submissions
 
 DEFAULT_CHUNK_SIZE = 64
 

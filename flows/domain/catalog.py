@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from flows.domain.textnorm import fold, normalize_text
 from flows.settings import INDICATOR_CATALOG_CSV
-from flows.textnorm import fold, normalize_text
 
 # difflib ratio on folded text above which a name is taken as the indicator's.
 # 0.88 accepts typos and small wording changes ("tham gia" vs "tham gia vào")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from flows.archive import landed_files
-from flows.submission import file_sha256
+from flows.reading.submission import file_sha256
+from flows.warehouse.receive import landed_files
 
 RECENT_RUNS = 5
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from defusedxml import ElementTree
 
-from flows.errors import UnreadableFile
+from flows.reading.errors import UnreadableFile
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _WORKBOOK_PART = "xl/workbook.xml"
@@ -144,7 +144,7 @@ class OpenedPackage:
     def kept(self, name: str) -> bytes | None:
         """A part the container check decompressed whole and kept; None for any other.
 
-        The direct xlsx reader (:mod:`flows.xlsx_cells`) reads only these: a part too
+        The direct xlsx reader (:mod:`flows.reading.xlsx_cells`) reads only these: a part too
         large to be kept, or not inflated cleanly, leaves the workbook to calamine.
         """
         return self._parts.get(name)

@@ -1,6 +1,6 @@
 """Demo submissions: the wards of Thị xã Đức Phổ (Quảng Ngãi) reporting their indicators.
 
-``python -m flows.demo --out DIR`` (or :func:`generate_demo`) writes xlsx workbooks in
+``python -m tools.demo --out DIR`` (or :func:`generate_demo`) writes xlsx workbooks in
 the standard layout of the submission spec (§2): a title block, a metadata block, a
 one- or two-row header, section rows, indicator rows and a footnote. 12 of the 15
 wards of the town report (21475, 21478 and 21481 do not, on purpose), for the
@@ -31,9 +31,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from flows.catalog import REPORT_SECTIONS, Catalog, Indicator, load_catalog
-from flows.ingest import cell_address
-from flows.textnorm import fold
+from flows.domain.catalog import REPORT_SECTIONS, Catalog, Indicator, load_catalog
+from flows.domain.textnorm import fold
+from flows.reading.ingest import cell_address
 
 DISTRICT_CODE = "534"
 DISTRICT_TYPE, DISTRICT_NAME = "Thị xã", "Đức Phổ"
@@ -860,7 +860,7 @@ def generate_demo(out_dir: Path, seed: int = 2025) -> DemoManifest:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m flows.demo --out DIR [--seed N] [--manifest FILE]``."""
+    """``python -m tools.demo --out DIR [--seed N] [--manifest FILE]``."""
     parser = argparse.ArgumentParser(description="Write the demo ward submissions.")
     parser.add_argument("--out", type=Path, required=True, help="landing folder to write")
     parser.add_argument("--seed", type=int, default=2025)

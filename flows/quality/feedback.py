@@ -34,8 +34,8 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
-from flows.catalog import Catalog, load_catalog
-from flows.submission import Issue, Submission
+from flows.domain.catalog import Catalog, load_catalog
+from flows.reading.submission import Issue, Submission
 
 INDEX_NAME = "index.html"
 MAX_SLUG_LENGTH = 60

@@ -21,9 +21,14 @@ from pathlib import Path
 
 import duckdb
 
-from flows.publish import build_fingerprint, build_path, last_build_fingerprint, published_path
-from flows.schema import REF_TABLES
 from flows.settings import DBT_PROJECT_DIR, WAREHOUSE_ENV, quiet_third_party_defaults
+from flows.warehouse.publish import (
+    build_fingerprint,
+    build_path,
+    last_build_fingerprint,
+    published_path,
+)
+from flows.warehouse.schema import REF_TABLES
 
 
 class DbtBuildFailed(RuntimeError):
@@ -133,7 +138,7 @@ def release_dbt_connection() -> None:
 
 
 # The tables stage_and_refresh rewrites every night from the reference package
-# (flows/reference.py): the only inputs of the build besides ``raw`` and the project.
+# (flows/domain/reference.py): the only inputs of the build besides ``raw`` and the project.
 REFERENCE_TABLES = tuple(f"ref.{name}" for name in REF_TABLES)
 # Every node that reads, directly or not, the rows a night appends to ``raw``: its tables
 # (incremental ones included), its views' data tests and the data tests of the sources
@@ -271,7 +276,7 @@ def nightly_build_args(database: Path) -> list[str]:
     Models, seeds and data tests: every node that tonight's data can change, see
     :func:`nightly_selection`. dbt's unit tests check the models' SQL on fixed fixture
     rows, so their verdict depends only on the project and the tool versions, which
-    :func:`flows.publish.build_fingerprint` hashes.
+    :func:`flows.warehouse.publish.build_fingerprint` hashes.
     They run whenever that fingerprint differs from the one of the last run recorded in
     the warehouse. A run is recorded only when its build passed, and the first run under a
     fingerprint (or of ``chitieu run --full``, which starts from an empty build) ran them,
@@ -377,7 +382,8 @@ def project_parsed_meanwhile(building: Path, submissions: int) -> Iterator[Proje
                 sys.executable,
                 "-c",
                 "import sys; from pathlib import Path;"
-                " from flows.transform import parse_project; parse_project(Path(sys.argv[1]))",
+                " from flows.warehouse.dbt_build import parse_project;"
+                " parse_project(Path(sys.argv[1]))",
                 str(building),
             ],
             # The CLI's stdout carries the run summary; dbt logs to its own file meanwhile.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from flows.textnorm import fold
+from flows.domain.textnorm import fold
 
 _YEAR = r"((?:19|20)\d{2})"
 _TERM = re.compile(_YEAR + r"\s*[-–—/]\s*" + _YEAR)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-from flows.textnorm import fold, normalize_text
+from flows.domain.textnorm import fold, normalize_text
 
 WHOLE_NUMBER_TYPES = frozenset({"count", "money_vnd"})
 

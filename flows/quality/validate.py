@@ -1,7 +1,7 @@
 """The Great Expectations gate every submission passes before it is staged.
 
 Four suites, generated from the indicator catalog and the rules file, versioned in
-``quality/expectations/*.json`` (``python -m flows.validate --write-suites`` rewrites
+``quality/expectations/*.json`` (``python -m flows.quality.validate --write-suites`` rewrites
 them; a test fails when the code or the catalog changes them unreviewed):
 
 - ``submission_identity``: one row per submission; a failure rejects the whole
@@ -45,11 +45,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from flows import rules as rulebook
-from flows.catalog import Catalog, load_catalog
+from flows.domain.catalog import Catalog, load_catalog
+from flows.domain.textnorm import fold
+from flows.quality import rules as rulebook
+from flows.reading.submission import Issue, Submission
 from flows.settings import EXPECTATIONS_DIR, quiet_third_party_defaults
-from flows.submission import Issue, Submission
-from flows.textnorm import fold
 
 SUITE_VERSION = "2025.2"
 PERIOD_CODE_PATTERN = r"^(?:\d{4}(?:-Q[1-4]|-H[12])?|\d{4}-\d{4}(?:-MID)?)$"
@@ -1078,7 +1078,7 @@ class QualityGate:
 # own, with jinja2's file bytecode cache (a private per-user folder in the temp
 # directory, keyed by each template's source): each night after the first loads them
 # compiled. The classes are made when GE's site builder asks this module for them, so
-# importing flows.validate still does not import GE.
+# importing flows.quality.validate still does not import GE.
 _CACHED_VIEWS = {
     "CachedJinjaPageView": "DefaultJinjaPageView",
     "CachedJinjaIndexPageView": "DefaultJinjaIndexPageView",
@@ -1116,7 +1116,7 @@ def peer_groups() -> pd.Series:
 
     A pre-2025 ward's district, a 2025 ward's province (the 2025 scheme has no districts).
     """
-    from flows.reference import load_reference
+    from flows.domain.reference import load_reference
 
     units = load_reference().admin_units
     wards = units[units["level"] == "ward"]
@@ -1188,7 +1188,7 @@ def verdict_digest(submissions: list[Submission]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m flows.validate --write-suites`` rewrites ``quality/expectations/``."""
+    """``python -m flows.quality.validate --write-suites`` rewrites ``quality/expectations/``."""
     parser = argparse.ArgumentParser(description="chitieu's Great Expectations suites.")
     parser.add_argument(
         "--write-suites",

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from flows.errors import damaged_file
-from flows.ingest import (
+from flows.domain.units import UnitNotResolved
+from flows.reading.errors import damaged_file
+from flows.reading.ingest import (
     Observation,
     ParsedSheet,
     UnmappedRow,
@@ -23,8 +24,7 @@ from flows.ingest import (
     parse_sheet,
     read_workbook,
 )
-from flows.safety import check_container
-from flows.units import UnitNotResolved
+from flows.reading.safety import check_container
 
 
 @dataclass(frozen=True)

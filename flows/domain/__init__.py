@@ -1,0 +1,1 @@
+"""What the warehouse is about: indicators, units, periods, Vietnamese text and numbers."""

@@ -1,0 +1,1 @@
+"""Running chitieu: the CLI, exit codes, run lock, warm-up, status and Dask."""

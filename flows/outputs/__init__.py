@@ -1,0 +1,1 @@
+"""What chitieu writes for people: the ward's xlsx template and the term report."""

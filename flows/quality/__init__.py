@@ -1,0 +1,1 @@
+"""Where a quality rule lives: the rulebook, the gate (validate) and clerks' feedback."""

@@ -1,0 +1,1 @@
+"""The parse stage: where a spreadsheet becomes submissions, values and issues."""

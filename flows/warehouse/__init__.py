@@ -1,0 +1,1 @@
+"""Stages receive, stage, dbt_build and publish: from rows to the published file."""

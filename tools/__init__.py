@@ -1,0 +1,1 @@
+"""Developer tools outside the product: the demo submissions and the README screenshot."""
