@@ -5,7 +5,7 @@
     incremental build deletes the rows of the units in int_units__to_rebuild (whole
     partitions touched tonight) and appends them again, computed from inputs filtered to
     the same units. Equal to a full build because no row of these models depends on a
-    unit of another partition (tests/assert_units_stay_in_their_partition.sql).
+    unit of another partition (tests/singular/assert_units_stay_in_their_partition.sql).
 -#}
 
 {#- A predicate keeping the rows of `unit_column` to rebuild: `true` in a full build. -#}

@@ -2,8 +2,8 @@
 -- contains it. A pre-2025 unit's partition is the 2025 province its wards went to (the
 -- 2025 reorganisation merged whole provinces). Every roll-up (ward → district →
 -- province) and every crosswalk pair (pre-2025 ward → 2025 ward) stays inside one
--- partition, which tests/assert_units_stay_in_their_partition.sql checks; so a night
--- that changes one ward's rows need only rebuild the rows of its partition (see
+-- partition, which tests/singular/assert_units_stay_in_their_partition.sql checks; so a
+-- night that changes one ward's rows need only rebuild the rows of its partition (see
 -- macros/rebuild_by_partition.sql).
 
 with units as (
