@@ -9,19 +9,17 @@ import numpy as np
 import pytest
 
 from flows.operations.cli import main
-from flows.outputs import report
-from flows.outputs.report import (
-    Comparison,
-    Indicator,
-    ReportData,
+from flows.outputs.report.charts import COLOR_HIGHLIGHT, COLOR_PREV, COLOR_THIS
+from flows.outputs.report.data import Comparison, Indicator, ReportData
+from flows.outputs.report.formats import (
     format_change,
     format_money_vnd,
     format_number,
     format_percent,
     format_signed_percent,
     format_value,
-    render_report,
 )
+from flows.outputs.report.page import default_out_path, render_report
 from tools import report_screenshot
 from tools.report_screenshot import console_problems, crop_to_content, read_png, write_png
 
@@ -284,8 +282,8 @@ def test_district_report_renders_in_headless_chromium(district_report, tmp_path)
         return int(np.all(pixels == rgb, axis=2).sum())
 
     # The SVG bars and lines are drawn in their exact colours: they rendered.
-    assert pixels_of(report.COLOR_THIS) > 20_000  # ranking bars, this term's lines
-    assert pixels_of(report.COLOR_PREV) > 500  # the previous term's lines
+    assert pixels_of(COLOR_THIS) > 20_000  # ranking bars, this term's lines
+    assert pixels_of(COLOR_PREV) > 500  # the previous term's lines
 
 
 @pytest.mark.slow
@@ -299,7 +297,7 @@ def test_ward_report_highlights_the_ward_and_its_targets(
     page = written.read_text(encoding="utf-8")
     assert "<h1>Phường Phổ Hòa</h1>" in page
     assert "Thị xã Đức Phổ" in page  # the district: parent and reference line
-    assert report.COLOR_HIGHLIGHT in page
+    assert COLOR_HIGHLIGHT in page
     assert ">✓<" in page and ">✗<" in page
     achievement = warehouse.execute(
         "select target_achievement_pct from marts.fct_term_comparison where unit_key = ? "
@@ -356,7 +354,5 @@ def test_missing_warehouse_is_reported(tmp_path, capsys):
 
 
 def test_default_name_is_safe_for_any_key():
-    assert report.default_out_path("pre2025:534", "2020-2025") == Path(
-        "report-pre2025-534-2020-2025.html"
-    )
-    assert "/" not in str(report.default_out_path("../../etc/x", "t"))
+    assert default_out_path("pre2025:534", "2020-2025") == Path("report-pre2025-534-2020-2025.html")
+    assert "/" not in str(default_out_path("../../etc/x", "t"))

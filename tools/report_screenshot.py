@@ -23,7 +23,8 @@ import numpy as np
 
 from flows import settings
 from flows.operations.exit_codes import EXIT_OK, EXIT_USAGE
-from flows.outputs.report import ReportInputError, write_report
+from flows.outputs.report.data import ReportInputError
+from flows.outputs.report.page import write_report
 
 CHROMIUM_TIMEOUT_S = 120
 _CONSOLE_PROBLEM = re.compile(r":CONSOLE[:(]|Uncaught|Failed to load resource", re.IGNORECASE)

@@ -303,7 +303,8 @@ def _template(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     """Write the HTML, print its path; 1 without a warehouse, 2 on bad input."""
-    from flows.outputs.report import ReportInputError, default_out_path, write_report
+    from flows.outputs.report.data import ReportInputError
+    from flows.outputs.report.page import default_out_path, write_report
 
     warehouse = (args.warehouse or settings.warehouse_path()).resolve()
     if not warehouse.exists():
