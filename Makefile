@@ -8,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: setup run test lint sqlfluff demo clean
+.PHONY: setup run test test-fast lint sqlfluff demo clean
 
 setup: $(INSTALLED)
 
@@ -23,16 +23,18 @@ $(INSTALLED): requirements.lock pyproject.toml
 run: $(INSTALLED)
 	$(BIN)/chitieu run
 
-## Formatting, lint, then every test (including dbt build on generated data).
-test: $(INSTALLED)
-	$(BIN)/ruff format --check .
-	$(BIN)/ruff check .
-	$(MAKE) --no-print-directory sqlfluff
+## Formatting, lint, then every test (including real nights on generated data): what CI runs.
+test: lint sqlfluff
 	$(BIN)/pytest
+
+## The loop while working: lint, then every test not marked slow (none runs a real night).
+test-fast: lint sqlfluff
+	$(BIN)/pytest -m "not slow"
 
 ## Lint the dbt SQL (dbt templater, duckdb dialect).
 sqlfluff: $(INSTALLED)
-	CHITIEU_WAREHOUSE=$(CURDIR)/data/warehouse/sqlfluff.duckdb $(BIN)/sqlfluff lint dbt_project/models
+	CHITIEU_WAREHOUSE=$(CURDIR)/data/warehouse/sqlfluff.duckdb \
+		$(BIN)/sqlfluff lint --processes 2 dbt_project/models
 
 lint: $(INSTALLED)
 	$(BIN)/ruff format --check .

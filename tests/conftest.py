@@ -21,6 +21,25 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
+# Fixtures that run the real nightly flow (or start Prefect's server for one): a test using
+# them is a whole night, and `make test-fast` must leave it out.
+NIGHT_FIXTURES = frozenset({"prefect_server", "demo_run"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse a test that runs a real night without the ``slow`` mark."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if NIGHT_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests run a real night but are not marked slow: " + ", ".join(unmarked)
+        )
+
+
 @pytest.fixture(scope="session")
 def prefect_server():
     """A temporary Prefect server for the whole session (starting one costs ~15 s)."""

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 import yaml
 
 from flows.nightly import nightly_pipeline
@@ -52,6 +53,7 @@ def _units(con: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
     return {unit for (unit,) in con.execute(sql).fetchall()}
 
 
+@pytest.mark.slow
 def test_incremental_nights_equal_a_full_rebuild(demo_run, correct_a_demo_value, tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(demo_run["raw_dir"], raw)

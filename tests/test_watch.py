@@ -7,6 +7,7 @@ import shutil
 import time
 
 import duckdb
+import pytest
 
 from flows.watch import Watcher, changed_paths, landing_snapshot, settled, status_line
 
@@ -48,6 +49,7 @@ def test_a_change_waits_until_it_has_settled(tmp_path):
     assert settled(now, {"gone.xlsx"}, 2.0, clock)  # a removal has nothing to wait for
 
 
+@pytest.mark.slow
 def test_watcher_publishes_a_correction_from_its_warm_process(
     demo_run, correct_a_demo_value, tmp_path
 ):

@@ -365,12 +365,12 @@ def main(argv: list[str] | None = None) -> int:
 def console_main(argv: list[str] | None = None) -> int:
     """The ``chitieu`` console script: :func:`main`, then a quick exit from the interpreter.
 
-    A run leaves ~600,000 objects of dbt, GE and Prefect, and the interpreter's last cycle
-    collections at exit walk them all: ~2.4 s after every ``chitieu run``, whatever its
-    size. Frozen (``gc.freeze``), they are left out of those collections; the objects are
-    still released as the modules are cleared, and the exit handlers (Prefect's log
-    workers, the early server's stop) run as before. Only for the script: a process that
-    calls :func:`main` and goes on (a test) keeps collecting them.
+    A run leaves hundreds of thousands of objects of dbt, GE and Prefect, and the
+    interpreter's last cycle collections at exit walk them all, after every ``chitieu run``
+    whatever its size. Frozen (``gc.freeze``), they are left out of those collections; the
+    objects are still released as the modules are cleared, and the exit handlers
+    (Prefect's log workers, the early server's stop) run as before. Only for the script: a
+    process that calls :func:`main` and goes on (a test) keeps collecting them.
     """
     code = main(argv)
     gc.freeze()

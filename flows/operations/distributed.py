@@ -97,8 +97,8 @@ def _submit(runner, prefect_task, parameters: dict):
     """``runner.submit``, minus Dask hashing the parameters to name the task.
 
     ``DaskTaskRunner.submit`` submits "pure" tasks, so Dask tokenizes every parameter to
-    derive a key: ~30 ms per submission, minutes for a national night, for a key that
-    must be unique anyway. An impure submission gets a random key instead.
+    derive a key, which adds up to minutes for a national night, for a key that must be
+    unique anyway. An impure submission gets a random key instead.
     """
     from prefect_dask.task_runners import PrefectDaskFuture
 

@@ -2,10 +2,10 @@
 
 A fresh ``chitieu run`` with no ``PREFECT_API_URL`` needs Prefect's temporary API server,
 which Prefect would start on the flow's first call: a subprocess that imports Prefect's
-whole server and opens its database (7–9 s on a quiet machine). Before that, the CLI
-imports Prefect (~4 s), Great Expectations (~4 s) and dbt (~3 s). Prefect's own way to
-start that server from this process (``SubprocessASGIServer``) first imports the server's
-modules here too (~5 s of this process's time, for a server that runs elsewhere).
+whole server and opens its database. Before that, the CLI imports Prefect, Great
+Expectations and dbt, each slow to import. Prefect's own way to start that server from
+this process (``SubprocessASGIServer``) first imports the server's modules here too
+(this process's time, for a server that runs elsewhere). Figures: docs/performance.md.
 
 So the CLI starts the same server subprocess itself, before it imports anything heavy: the
 server comes up on the other core while this process imports the libraries it needs anyway,
@@ -207,9 +207,9 @@ def cold_process_ready() -> Iterator[None]:
     """
     early = EarlyPrefectServer.start() if _may_need_temporary_server() else None
     import_heavy_libraries()
-    # The libraries' ~420,000 objects live as long as the process: frozen, they are left
-    # out of the night's full collections, which walked them all again (3.2 → 2.1 s of
-    # collections in a night of 10,040 files). Unreferenced objects are still freed.
+    # The libraries' objects (hundreds of thousands) live as long as the process: frozen,
+    # they are left out of the night's full collections, which walked them all again.
+    # Unreferenced objects are still freed.
     gc.freeze()
     if early is not None:
         api_url, temporary_allowed = _configured_server_or_none()

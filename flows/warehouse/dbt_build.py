@@ -73,7 +73,7 @@ def dbt_build_args(
     build may be incremental: it is the one whose other inputs are known unchanged.
 
     ``write_json=False`` skips ``manifest.json`` and ``run_results.json`` (written twice
-    per build, ~1.5 s): nothing of chitieu reads them, and partial parsing keeps its own
+    per build, at a cost): nothing of chitieu reads them, and partial parsing keeps its own
     ``partial_parse.msgpack``. Pass ``True`` to inspect a build's per-node timings.
     """
     state = project_dir if state_dir is None else state_dir
@@ -88,7 +88,8 @@ def dbt_build_args(
         "--log-path",
         str(state / "logs"),
         # dbt's file log at its default level (debug) writes every statement of every
-        # node: ~15 % of the build's CPU. At info it still names each node and its result,
+        # node, a sizeable share of the build's CPU. At info it still names each node and
+        # its result,
         # and errors keep their message and SQL.
         "--log-level-file",
         "info",
@@ -315,7 +316,7 @@ def _invoke_dbt(database: Path, args: list[str]):
 def warm_up(warehouse: Path) -> None:
     """Parse the dbt project now, as the next build of ``warehouse`` will (a warm process).
 
-    The first build in a process then starts ~3 s sooner: see :func:`parse_project`.
+    The first build in a process then starts without parsing: see :func:`parse_project`.
     """
     parse_project(build_path(warehouse))
 
@@ -338,10 +339,11 @@ def has_parse_state(building: Path) -> bool:
     return (dbt_state_dir(building) / "target" / "partial_parse.msgpack").is_file()
 
 
-# A full parse of the project (no parse state: a new warehouse folder) costs 6-9 s; a
-# process that parses it first costs ~3 s more, to import dbt. It runs beside the night's
-# validation and staging, which use one core of two; those take about as long as that
-# process from ~3,000 submissions on (2 cores), and a smaller night would wait for it.
+# A full parse of the project (no parse state: a new warehouse folder) takes seconds, and
+# a process that parses it must first import dbt. It runs beside the night's validation
+# and staging, which use one core of two; those last as long as that process only from
+# about this many submissions on (2 cores), and a smaller night would wait for it
+# (docs/performance.md).
 BACKGROUND_PARSE_MIN_SUBMISSIONS = 3000
 
 
@@ -403,9 +405,9 @@ def run_dbt_build(database: Path, args: list[str] | None = None) -> DbtBuildResu
     Without ``args``, the night's build: :func:`nightly_build_args`.
 
     A long-lived process (a warm runner) should simply call this every night: once dbt is
-    imported and has parsed the project once in the process, its partial parse takes
-    ~0.2 s, so keeping the parsed manifest (``dbtRunner(manifest=...)``) saves no more
-    than that, and would have to know when the project changed.
+    imported and has parsed the project once in the process, its partial parse is quick,
+    so keeping the parsed manifest (``dbtRunner(manifest=...)``) would save little, and
+    would have to know when the project changed.
     """
     if args is None:
         args = nightly_build_args(database)

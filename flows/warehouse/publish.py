@@ -140,9 +140,9 @@ def build_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
 
 # An incremental night's dbt build deletes a partition's rows and appends them again. The
 # next checkpoint of any writable connection would then compact ("vacuum") every row group
-# of the 12 big tables: ~3 s of a one-file night at 10,040 wards. So the build file is
-# never vacuumed, by dbt (its profile sets the same) or here; a narrow night rebuilds in
-# full once deleted rows pass a share of the live ones (transform.deleted_row_share).
+# of the 12 big tables, a large share of a one-file night. So the build file is never
+# vacuumed, by dbt (its profile sets the same) or here; a narrow night rebuilds in full
+# once deleted rows pass a share of the live ones (dbt_build.deleted_row_share).
 BUILD_FILE_CONFIG = {"max_vacuum_tasks": 0}
 
 
