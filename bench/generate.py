@@ -9,9 +9,10 @@ size N (the benchmark sizes nest and one generated pool serves them all). Beyond
 10,035 the order starts again with the year before (the same wards reporting
 ``--year - 1``), and so on.
 
-The sheets are written by :mod:`tools.demo` (its sheet writer, ward styles, truth and
-deterministic xlsx bytes): only the district and province of the metadata block are
-set to the ward's own, since the demo writes Thị xã Đức Phổ, Quảng Ngãi everywhere.
+The sheets are written by the demo writer (:mod:`tools.demo` and its ``demo_sheets`` and
+``demo_wards``: sheet writer, ward styles, truth and deterministic xlsx bytes): only the
+district and province of the metadata block are set to the ward's own, since the demo
+writes Thị xã Đức Phổ, Quảng Ngãi everywhere.
 Files are written in parallel by a process pool, and their bytes are deterministic
 for a seed.
 """
@@ -39,15 +40,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flows.domain.reference import PRE2025, load_reference
 
 # Private helpers of the demo writer, used as they are: the layout lives there only.
-from tools.demo import (
+from tools.demo import _DemoBuilder, _year_spec
+from tools.demo_wards import (
     DISTRICT_NAME,
     DISTRICT_TYPE,
     PROVINCE_NAME,
     Ward,
-    _DemoBuilder,
     _ward_style,
     _ward_truth,
-    _year_spec,
 )
 
 DEFAULT_SEED = 2025

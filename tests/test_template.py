@@ -32,7 +32,8 @@ from flows.outputs.template import (
 )
 from flows.reading.submission import LandedFile, file_sha256, read_submissions
 from flows.settings import INDICATOR_CATALOG_CSV
-from tools.demo import Ward, _ward_truth, vn_decimal, vn_money_words, vn_thousands
+from tools.demo_sheets import vn_decimal, vn_money_words, vn_thousands
+from tools.demo_wards import Ward, _ward_truth
 
 WARD = "pre2025:21469"  # Phường Phổ Hòa, Thị xã Đức Phổ, Tỉnh Quảng Ngãi
 DISTRICT = "pre2025:534"
@@ -82,7 +83,7 @@ def _landed(path: Path) -> LandedFile:
 
 @cache
 def _resolver() -> UnitResolver:
-    return UnitResolver(load_reference())  # ~2 s to build: once for the module
+    return UnitResolver(load_reference())  # slow to build: once for the module
 
 
 def _read_back(path: Path):

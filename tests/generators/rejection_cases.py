@@ -29,18 +29,9 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.domain.catalog import Catalog, load_catalog
-from tools.demo import (
-    UNMAPPED_NAME,
-    SheetSpec,
-    Ward,
-    _add_instructions,
-    _deterministic_xlsx_bytes,
-    _save,
-    _SheetWriter,
-    _ward_style,
-    _ward_truth,
-    _year_spec,
-)
+from tools.demo import _add_instructions, _deterministic_xlsx_bytes, _save, _year_spec
+from tools.demo_sheets import UNMAPPED_NAME, SheetSpec, _SheetWriter
+from tools.demo_wards import Ward, _ward_style, _ward_truth
 
 SEED = 2025
 PASSWORD = "matkhau123"
