@@ -9,7 +9,9 @@ import openpyxl
 import pytest
 
 from flows.domain.values import original_text_of
-from flows.reading.ingest import ParsedSheet, parse_sheet, parse_workbook, read_workbook
+from flows.reading.rows import ParsedSheet
+from flows.reading.table import parse_sheet, parse_workbook
+from flows.reading.workbook import read_workbook
 from tests.generators.casebook import (
     SKIPPED_SHEETS,
     Case,

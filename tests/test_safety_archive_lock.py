@@ -12,7 +12,7 @@ import zipfile
 import pytest
 
 from flows.operations.runlock import RunInProgress, run_lock
-from flows.reading.ingest import UnreadableFile
+from flows.reading.errors import UnreadableFile
 from flows.reading.safety import Limits, check_container, check_sheet_size
 from flows.warehouse.receive import clear_incoming, read_manifest, receive_landing_folder
 

@@ -1,6 +1,6 @@
 """The direct xlsx reader (flows.reading.xlsx_cells) against calamine: same grids, or a fallback.
 
-Each workbook is read twice through ``flows.reading.ingest``: with the package the container
+Each workbook is read twice through ``flows.reading.workbook``: with the package the container
 check opened (the direct reader, when the workbook is plain) and without it (calamine
 only). Cells are compared with their types, so a float read as a date, or a string
 trimmed differently, fails. Workbooks are the demo files as openpyxl writes them
@@ -21,13 +21,13 @@ import pytest
 import python_calamine
 
 from flows.reading.errors import UnreadableFile, damaged_file
-from flows.reading.ingest import SheetGrid, _read_spreadsheet, read_workbook
 from flows.reading.safety import (
     DEFAULT_LIMITS,
     _check_worksheet_extent,
     cell_reference_extent,
     check_container,
 )
+from flows.reading.workbook import SheetGrid, _read_spreadsheet, read_workbook
 from flows.reading.xlsx_cells import read_plain_xlsx
 from tools.demo import generate_demo
 
@@ -536,12 +536,12 @@ def test_numbers_and_formulas_under_a_percent_format_read_directly_as_calamine(b
 def test_workbook_without_error_or_percent_cells_is_not_scanned_again(base_parts, monkeypatch):
     # The direct reader saw every cell: when none is an error or a number under a percent
     # format, the scan for extras could find nothing, and is skipped.
-    import flows.reading.ingest
+    import flows.reading.workbook
 
     def scan_must_not_run(*_args: object) -> None:
         pytest.fail("the package was scanned for extras")
 
-    monkeypatch.setattr(flows.reading.ingest, "_package_cell_extras", scan_must_not_run)
+    monkeypatch.setattr(flows.reading.workbook, "_package_cell_extras", scan_must_not_run)
     data = zipped(base_parts)
     [grid] = read_workbook("x.xlsx", data, check_container(data))
     assert grid.percent_cells == frozenset()

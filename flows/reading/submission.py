@@ -15,16 +15,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flows.domain.units import UnitNotResolved
-from flows.reading.errors import damaged_file
-from flows.reading.ingest import (
-    Observation,
-    ParsedSheet,
-    UnmappedRow,
-    UnreadableFile,
-    parse_sheet,
-    read_workbook,
-)
+from flows.reading.errors import UnreadableFile, damaged_file
+from flows.reading.rows import Observation, ParsedSheet, UnmappedRow
 from flows.reading.safety import check_container
+from flows.reading.table import parse_sheet
+from flows.reading.workbook import read_workbook
 
 
 @dataclass(frozen=True)

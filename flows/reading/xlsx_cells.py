@@ -8,7 +8,7 @@ reading them here with a few regular expressions costs a fraction of handing the
 bytes to calamine, which unzips and parses every part again.
 
 Only shapes understood exactly are read this way, and the result is the same grid
-:func:`flows.reading.ingest._calamine_rows` makes from calamine's cells, value for value and
+:func:`flows.reading.workbook._calamine_rows` makes from calamine's cells, value for value and
 type for type. Anything else (a date or time format other than a plain date, an odd
 attribute, an unknown escape, a namespace prefix, a chart sheet, the 1904 date
 system, a part too large to have been kept...) makes :func:`read_plain_xlsx` return
@@ -136,7 +136,7 @@ class Package(Protocol):
 
 @dataclass
 class PlainSheet:
-    """One worksheet's cells as :func:`flows.reading.ingest._calamine_rows` gives them.
+    """One worksheet's cells as :func:`flows.reading.workbook._calamine_rows` gives them.
 
     ``height`` and ``width`` are calamine's: the used range, from the first to the last
     cell holding a value.
@@ -148,7 +148,7 @@ class PlainSheet:
     rows: list[list]
     height: int
     width: int
-    # For flows.reading.ingest's scan for what calamine does not tell (error texts, percent
+    # For flows.reading.workbook's scan for what calamine does not tell (error texts, percent
     # formats), which parses the XML again only when it may find something: the styles of
     # the cells holding a number (as in their ``s`` attribute, "" for none), and whether
     # the sheet holds an error cell or a cell element outside its sheetData.
@@ -529,7 +529,7 @@ def _decoded_piece(piece: bytes, number_styles: _NumberStyles) -> _DecodedCell:
 def _declares_markup(xml: bytes) -> bool:
     """Whether the XML holds a comment, CDATA or a DTD (anything opening with '<!').
 
-    A search for one byte runs at memory speed, one for two bytes ~20× slower in XML full
+    A search for one byte runs at memory speed, one for two bytes much slower in XML full
     of '<'; '!' is rare in a part, and '<!' cannot be where it is not.
     """
     return b"!" in xml and b"<!" in xml
@@ -548,9 +548,9 @@ def _sheet_cells(
     strings: tuple[str, ...],
     check_extent: Callable[[Extent | None], None],
 ) -> tuple[list[list], int, int, frozenset[str], bool]:
-    """A worksheet's rows as :func:`flows.reading.ingest._calamine_rows` gives them, with calamine's
-    height and width, then what :class:`PlainSheet` tells the scan for extras. Raises
-    _NotPlain for any shape not read exactly as calamine reads it.
+    """A worksheet's rows as :func:`flows.reading.workbook._calamine_rows` gives them, with
+    calamine's height and width, then what :class:`PlainSheet` tells the scan for extras.
+    Raises _NotPlain for any shape not read exactly as calamine reads it.
 
     Before any row is built, ``check_extent`` is given the range of every cell reference
     in the XML, which is what the container check's scan would find, and may raise.

@@ -1,0 +1,128 @@
+"""What reading a sheet gives: observations, unmapped rows, cell issues, and their sheet and file.
+
+The data classes the table walk (:mod:`flows.reading.table`) fills and the cross-checks
+(:mod:`flows.reading.crosschecks`) add issues to, kept apart so that neither has to import
+the other for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date
+from operator import attrgetter
+
+
+@dataclass
+class Observation:
+    """One value cell of an indicator row, with the row's target and its provenance.
+
+    ``unit`` is the unit ``value`` is expressed in: the catalog's unit (money in đồng,
+    percents in 0-100), or ``‰`` for a per-mille cell. ``unit_suffix`` is what the
+    clerk typed after the number (``đ/c``, ``%``, ``‰``). ``original_text`` is the
+    cell as typed, before any repair of legacy font encodings.
+    """
+
+    indicator_code: str
+    period_code: str
+    value: float | None
+    qualifier: str
+    denominator: float | None
+    is_estimate: bool
+    target_text: str | None
+    target_low: float | None
+    target_high: float | None
+    target_direction: str | None
+    target_per_year: bool | None
+    original_text: str
+    source_cell: str
+    source_row: int
+    note: str | None = None
+    stated_percent: float | None = None
+    unit: str | None = None
+    unit_suffix: str | None = None
+
+    def __reduce__(self) -> tuple[type[Observation], tuple]:
+        # Pickled as the constructor's arguments, not as a dict of 18 named fields: a
+        # parse on several processes sends every file's observations back to the parent,
+        # which unpickles them on a core the workers need. Fewer bytes, and faster to
+        # load; the same Observation comes out.
+        return type(self), _observation_fields(self)
+
+
+@dataclass
+class UnmappedRow:
+    """A table row that matched no catalog indicator; kept for a curator to add an alias."""
+
+    source_row: int
+    code_text: str | None
+    name_text: str | None
+    unit_text: str | None
+    values_text: str
+
+
+@dataclass
+class CellIssue:
+    """A problem with one cell (or the sheet, when ``source_cell`` is None)."""
+
+    severity: str
+    rule: str
+    source_cell: str | None
+    indicator_code: str | None
+    period_code: str | None
+    message_vi: str
+    message_en: str
+
+    @property
+    def message(self) -> str:
+        """Both languages, Vietnamese first."""
+        return f"{self.message_vi} / {self.message_en}"
+
+
+@dataclass
+class ParsedSheet:
+    """Everything read from one sheet holding an indicator table."""
+
+    sheet_name: str
+    sheet_index: int
+    metadata: dict[str, str]
+    unit_code: str | None
+    unit_name: str | None
+    district_name: str | None
+    province_name: str | None
+    period_code: str | None
+    term_code: str | None
+    report_date: date | None
+    observations: list[Observation] = field(default_factory=list)
+    unmapped_rows: list[UnmappedRow] = field(default_factory=list)
+    cell_issues: list[CellIssue] = field(default_factory=list)
+    header_row: int | None = None
+
+
+_observation_fields = attrgetter(*(spec.name for spec in fields(Observation)))
+
+
+@dataclass
+class SkippedSheet:
+    """A sheet that gave no submission, and why (for the run summary)."""
+
+    sheet_name: str
+    sheet_index: int
+    reason: str  # 'hidden' or 'no_indicator_table'
+
+
+@dataclass
+class ParsedWorkbook:
+    """The submissions of one file: its parsed sheets and the sheets it ignored."""
+
+    sheets: list[ParsedSheet]
+    skipped: list[SkippedSheet]
+
+
+__all__ = [
+    "CellIssue",
+    "Observation",
+    "ParsedSheet",
+    "ParsedWorkbook",
+    "SkippedSheet",
+    "UnmappedRow",
+]
