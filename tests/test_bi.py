@@ -1,8 +1,8 @@
-"""BI tools read the warehouse the way the README tells them to: SQLAlchemy + duckdb-engine.
+"""BI tools read the warehouse the way docs/bi-tools.md tells them to: SQLAlchemy + duckdb-engine.
 
 Superset (and any Python BI client) connects through SQLAlchemy with the ``duckdb-engine``
 dialect; the connection is read-only so that it never blocks the nightly publish, and the
-README's example queries run through it unchanged.
+documentation's example queries run through it unchanged.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
-from test_readme_queries import readme_queries
+from test_doc_queries import documented_queries
 
 from flows.warehouse.publish import publish
 
@@ -19,15 +19,15 @@ pytestmark = pytest.mark.slow
 
 
 def read_only_engine(warehouse) -> sa.Engine:
-    """The engine the README shows: ``duckdb:///<absolute path>``, opened read-only."""
+    """The engine docs/bi-tools.md shows: ``duckdb:///<absolute path>``, opened read-only."""
     return sa.create_engine(f"duckdb:///{warehouse}", connect_args={"read_only": True})
 
 
-def test_readme_queries_run_through_sqlalchemy_read_only(demo_run):
+def test_documented_queries_run_through_sqlalchemy_read_only(demo_run):
     engine = read_only_engine(demo_run["warehouse"])
     try:
         with engine.connect() as connection:
-            for query in readme_queries():
+            for query in documented_queries():
                 rows = connection.execute(sa.text(query)).fetchall()
                 assert rows, query
     finally:
