@@ -42,7 +42,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def prefect_server():
-    """A temporary Prefect server for the whole session (starting one costs ~15 s)."""
+    """A temporary Prefect server for the whole session (one start, not one per test)."""
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):
