@@ -2,10 +2,11 @@
 
 Prefect schedules only against a real server. When ``PREFECT_API_URL`` is set,
 that server is used. Otherwise a local Prefect server is started here, keeping its
-database under ``data/prefect/`` beside the warehouse's data, so one machine needs
-nothing else. Prefect's runner starts each scheduled run in a fresh subprocess, which
-imports Prefect, Great Expectations and dbt again; ``chitieu watch`` (flows/watch.py)
-instead keeps one warm process and runs a night whenever the landing folder changes.
+database in ``prefect/`` beside the warehouse file (``data/warehouse/prefect/`` by
+default), so one machine needs nothing else. Prefect's runner starts each scheduled run
+in a fresh subprocess, which imports Prefect, Great Expectations and dbt again;
+``chitieu watch`` (flows/watch.py) instead keeps one warm process and runs a night
+whenever the landing folder changes.
 """
 
 from __future__ import annotations
