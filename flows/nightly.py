@@ -34,7 +34,8 @@ from flows.domain.reference import write_reference_tables
 from flows.operations import distributed
 from flows.operations.runlock import run_lock
 from flows.quality.feedback import write_run_feedback
-from flows.quality.validate import GateReport, QualityGate, published_values, warm_up
+from flows.quality.history import published_values
+from flows.quality.validate import GateReport, QualityGate, warm_up
 from flows.reading.parse import read_all
 from flows.reading.submission import FileReading, LandedFile, Submission
 from flows.warehouse.dbt_build import project_parsed_meanwhile, run_dbt_build

@@ -19,18 +19,16 @@ import pandas as pd
 import pytest
 
 from flows.domain.catalog import load_catalog
-from flows.quality import rules
-from flows.quality.rules import (
+from flows.quality import outliers
+from flows.quality.cross_value import (
     RuleSyntaxError,
     ValidationRule,
-    history_scores,
-    modified_z,
     parse_expression,
-    peer_scores,
     read_rules,
     rule_from_row,
     tokenize,
 )
+from flows.quality.outliers import history_scores, modified_z, peer_scores
 from flows.settings import EXPECTATIONS_DIR
 from tools import demo
 
@@ -214,8 +212,8 @@ def test_peers_need_five_other_units():
 
 def test_committed_suites_equal_the_generated_ones():
     """A change to the catalog, the rules file or the code must show up as a reviewed diff:
-    run ``python -m flows.quality.validate --write-suites`` and commit quality/expectations/."""
-    from flows.quality.validate import generated_suite_files
+    run ``python -m flows.quality.suites --write-suites`` and commit quality/expectations/."""
+    from flows.quality.suites import generated_suite_files
 
     generated = generated_suite_files()
     committed = {p.name: p.read_text(encoding="utf-8") for p in EXPECTATIONS_DIR.glob("*.json")}
@@ -534,10 +532,10 @@ def test_rerun_gives_the_same_verdicts(night):
     pd.testing.assert_frame_equal(issues, night["issues"])
 
 
-def test_rules_module_constants_are_the_documented_ones():
-    assert (rules.MAD_CONSISTENCY, rules.OUTLIER_Z, rules.MEAN_AD_CONSISTENCY) == (
+def test_outlier_constants_are_the_documented_ones():
+    assert (outliers.MAD_CONSISTENCY, outliers.OUTLIER_Z, outliers.MEAN_AD_CONSISTENCY) == (
         0.6745,
         3.5,
         1.253314,
     )
-    assert (rules.MIN_HISTORY, rules.MIN_PEERS) == (4, 5)
+    assert (outliers.MIN_HISTORY, outliers.MIN_PEERS) == (4, 5)

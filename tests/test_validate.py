@@ -135,12 +135,14 @@ def test_docs_render_for_a_run_id_that_reads_like_a_date(gate, demo_dir, tmp_pat
     assert pages and all(run_id in page for page in pages)
 
 
+@pytest.mark.slow
 def test_history_of_the_compared_units_gives_the_whole_historys_verdicts(gate, demo_run):
     """The pipeline reads only the units a night's outlier checks can look at (each
     submission's unit and its peer group): the verdicts equal those against every value."""
     import pandas as pd
 
-    from flows.quality.validate import peer_groups, published_values
+    from flows.quality.history import published_values
+    from flows.quality.validate import peer_groups
 
     warehouse, raw = demo_run["warehouse"], demo_run["raw_dir"]
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from flows.domain.catalog import Catalog, load_catalog
+from flows.quality import rulebook
 from flows.reading.submission import Issue, Submission
 
 INDEX_NAME = "index.html"
@@ -60,42 +61,6 @@ SEVERITY_LABELS = {
     "error": ("Lỗi", "Error"),
     "warning": ("Cảnh báo", "Warning"),
 }
-
-# What the clerk should do after a rejection of the whole submission, by rule. The
-# reason itself already says what was wrong; this says how to get the report accepted.
-REMEDIES: dict[str, tuple[str, str]] = {
-    "unreadable_file": (
-        "Mở tệp bằng Excel, lưu lại dưới dạng .xlsx (Excel Workbook) rồi gửi lại.",
-        "Open the file in Excel, save it as .xlsx (Excel Workbook) and send it again.",
-    ),
-    "unit_unknown": (
-        "Ghi đúng tên và mã 5 số của phường/xã (theo danh mục đơn vị hành chính) ở phần "
-        "đầu biểu, rồi gửi lại.",
-        "Write the ward's exact name and 5-digit code (from the administrative-unit list) "
-        "at the top of the sheet, then send it again.",
-    ),
-    "unit_known": (
-        "Ghi tên và mã 5 số của phường/xã ở dòng 'Đơn vị' và 'Mã đơn vị' đầu biểu, rồi gửi lại.",
-        "Fill in the ward's name and 5-digit code in the 'Đơn vị' and 'Mã đơn vị' lines at the "
-        "top of the sheet, then send it again.",
-    ),
-    "no_values": (
-        "Nhập số liệu vào cột Thực hiện (hoặc cột năm) của bảng chỉ tiêu, rồi gửi lại.",
-        "Enter the figures in the 'Thực hiện' (or year) column of the indicator table, "
-        "then send it again.",
-    ),
-}
-DEFAULT_REMEDY = (
-    "Sửa nội dung nêu trên trong tệp rồi gửi lại toàn bộ tệp; báo cáo chưa được ghi nhận.",
-    "Correct what is described above in the file and send the whole file again; the report "
-    "has not been recorded.",
-)
-PERIOD_REMEDY = (
-    "Ghi kỳ báo cáo ở dòng 'Kỳ báo cáo' đầu biểu, ví dụ 'Năm 2024', 'Quý I/2024', "
-    "'Sơ kết giữa nhiệm kỳ 2020-2025', rồi gửi lại.",
-    "Write the reporting period in the 'Kỳ báo cáo' line at the top of the sheet, e.g. "
-    "'Năm 2024', 'Quý I/2024', 'Sơ kết giữa nhiệm kỳ 2020-2025', then send it again.",
-)
 
 STYLE = """
 body { font-family: "Segoe UI", Arial, sans-serif; margin: 1.5em; color: #222; }
@@ -240,11 +205,11 @@ class _PageFolder:
 
 
 def _remedy(issue: Issue) -> tuple[str, str]:
-    if issue.rule in REMEDIES:
-        return REMEDIES[issue.rule]
-    if "period" in issue.rule:
-        return PERIOD_REMEDY
-    return DEFAULT_REMEDY
+    """What the clerk should do after this rejection: the rulebook's remedy for its rule.
+
+    The reason itself already says what was wrong; this says how to get the report accepted.
+    """
+    return rulebook.remedy(issue.rule)
 
 
 _CELL_ADDRESS = re.compile(r"([A-Za-z]+)(\d+)")

@@ -1,24 +1,15 @@
-"""The Great Expectations gate every submission passes before it is staged.
+"""The validate stage: the Great Expectations gate every submission passes before it is
+staged, and the verdicts it records on the submissions.
 
-Four suites, generated from the indicator catalog and the rules file, versioned in
-``quality/expectations/*.json`` (``python -m flows.quality.validate --write-suites`` rewrites
-them; a test fails when the code or the catalog changes them unreviewed):
-
-- ``submission_identity``: one row per submission; a failure rejects the whole
-  submission, since its values cannot be attributed (unit, period).
-- ``observation_values``: one row per value of the night; catalog range, whole
-  numbers for counts, known indicator, period and qualifier. A failure rejects that
-  value only, naming its cell.
-- ``validation_rules``: one row per submission × period with a column per rule of
-  ``dbt_project/seeds/validation_rules.csv`` (numerator ≤ denominator, a rate
-  agrees with its parts, parts add up to their total…). An ``error`` rule rejects
-  the value(s) on its left side; a ``warning`` rule loads them marked ``warning``.
-- ``value_outliers``: one row per value; its modified z-score against the unit's own
-  history and against its peers (same district, same period). Warnings only.
+The suites (:mod:`flows.quality.suites`) are checked in order: the submissions'
+identities, then every value, the cross-value rules, and the outliers against the
+published history (:mod:`flows.quality.history`). A failed identity rejects the whole
+submission; a failed value or ``error`` rule rejects that value only; outliers and
+``warning`` rules load the value marked ``warning``.
 
 The whole night is validated at once, suite by suite, with the cheap ``SUMMARY``
 result format; only expectations that failed are run again with ``COMPLETE`` to learn
-which rows failed (``COMPLETE`` on every expectation costs ~30x on large frames).
+which rows failed (``COMPLETE`` on every expectation costs far more on large frames).
 
 Cheaper than parsing (``bench/bench_validate.py``): the night's values become one frame,
 built once; the catalog ranges are one pair of vectorised expectations over per-row
@@ -28,453 +19,24 @@ process and shared by every gate; Data Docs templates are compiled once per mach
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
-import logging
-import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from flows.domain.catalog import Catalog, load_catalog
 from flows.domain.textnorm import fold
-from flows.quality import rules as rulebook
+from flows.quality import cross_value, outliers, rulebook
+from flows.quality.history import HISTORY_COLUMNS, _current
+from flows.quality.messages import _message, _outlier_message, _rule_message
+from flows.quality.suites import SUITE_NAMES, _gx, build_suites, catalog_ranges
 from flows.reading.submission import Issue, Submission
-from flows.settings import EXPECTATIONS_DIR, quiet_third_party_defaults
-
-SUITE_VERSION = "2025.2"
-PERIOD_CODE_PATTERN = r"^(?:\d{4}(?:-Q[1-4]|-H[12])?|\d{4}-\d{4}(?:-MID)?)$"
-QUALIFIERS = ["=", ">", "<", "~"]
-WHOLE_NUMBER_TYPES = ["count", "boolean"]
-PERCENT_DEFAULT_RANGE = (0.0, 100.0)  # percents unless the catalog says otherwise
-SUITE_NAMES = ("submission_identity", "observation_values", "validation_rules", "value_outliers")
-
-logger = logging.getLogger(__name__)
-
-
-def _gx():
-    quiet_third_party_defaults()
-    import great_expectations as gx
-
-    return gx
-
-
-def _expectations():
-    import great_expectations.expectations as gxe
-
-    return gxe
-
-
-def _column():
-    from great_expectations.expectations.row_conditions import Column
-
-    return Column
-
-
-# ------------------------------------------------------------------ suites
-
-
-def build_identity_suite():
-    """Expectations on a submission's identity: known unit, valid period."""
-    gx, gxe = _gx(), _expectations()
-    suite = gx.ExpectationSuite(name="submission_identity", meta={"version": SUITE_VERSION})
-    suite.add_expectation(
-        gxe.ExpectColumnValuesToNotBeNull(column="unit_key", meta={"rule": "unit_known"})
-    )
-    suite.add_expectation(
-        gxe.ExpectColumnValuesToNotBeNull(column="period_code", meta={"rule": "period_known"})
-    )
-    suite.add_expectation(
-        gxe.ExpectColumnValuesToMatchRegex(
-            column="period_code", regex=PERIOD_CODE_PATTERN, meta={"rule": "period_valid"}
-        )
-    )
-    return suite
-
-
-def _range_of(indicator) -> tuple[float | None, float | None]:
-    """The catalog's bounds; a percent without bounds in the catalog is 0–100."""
-    low, high = _finite(indicator.min_value), _finite(indicator.max_value)
-    if indicator.value_type == "percent":
-        low = PERCENT_DEFAULT_RANGE[0] if low is None else low
-        high = PERCENT_DEFAULT_RANGE[1] if high is None else high
-    return low, high
-
-
-def catalog_ranges(catalog: Catalog) -> dict[str, tuple[float | None, float | None]]:
-    """``{indicator code: (min, max)}`` of every indicator with at least one bound."""
-    ranges = {}
-    for indicator in sorted(catalog, key=lambda i: i.indicator_code):
-        low, high = _range_of(indicator)
-        if low is not None or high is not None:
-            ranges[indicator.indicator_code] = (low, high)
-    return ranges
-
-
-# The range rule is one pair of expectations over the whole night, not one expectation per
-# indicator with a row condition: GE filters the frame once per metric of a conditioned
-# expectation, so 35 conditioned ranges cost ~70 % of the gate on 350,000 values. Each
-# value row carries its indicator's bounds (``min_allowed``, ``max_allowed``: the table in
-# the suite's meta), and a missing bound is not checked (``either_value_is_missing``).
-RANGE_DESCRIPTIONS = {
-    "min": (
-        "Giá trị không nhỏ hơn mức tối thiểu của chỉ tiêu trong danh mục (cột min_allowed, "
-        "bảng ranges của bộ kiểm tra) / A value is at least its indicator's catalog minimum "
-        "(column min_allowed, the suite's ranges table)"
-    ),
-    "max": (
-        "Giá trị không lớn hơn mức tối đa của chỉ tiêu trong danh mục (cột max_allowed, "
-        "bảng ranges của bộ kiểm tra) / A value is at most its indicator's catalog maximum "
-        "(column max_allowed, the suite's ranges table)"
-    ),
-}
-
-
-def _ranges_note(ranges: dict[str, tuple[float | None, float | None]]) -> str:
-    """The ranges table as Markdown, shown on the suite's Data Docs page."""
-    lines = [
-        "Khoảng cho phép theo danh mục chỉ tiêu (min_allowed, max_allowed) / "
-        "Allowed ranges from the indicator catalog (min_allowed, max_allowed)",
-        "",
-        "| chỉ tiêu / indicator | min | max |",
-        "|---|---:|---:|",
-    ]
-    lines += [f"| {code} | {_fmt(low)} | {_fmt(high)} |" for code, (low, high) in ranges.items()]
-    return "\n".join(lines)
-
-
-def build_value_suite(catalog: Catalog):
-    """Expectations on values: known code, period and qualifier, whole numbers for counts,
-    and the catalog's range of each indicator (one table, two vectorised expectations)."""
-    gx, gxe, column = _gx(), _expectations(), _column()
-    ranges = catalog_ranges(catalog)
-    suite = gx.ExpectationSuite(
-        name="observation_values",
-        meta={
-            "version": SUITE_VERSION,
-            "ranges": {code: {"min": low, "max": high} for code, (low, high) in ranges.items()},
-        },
-        notes=_ranges_note(ranges),
-    )
-    codes = sorted(indicator.indicator_code for indicator in catalog)
-    suite.add_expectation(
-        gxe.ExpectColumnValuesToBeInSet(
-            column="indicator_code", value_set=codes, meta={"rule": "indicator_known"}
-        )
-    )
-    suite.add_expectation(
-        gxe.ExpectColumnValuesToMatchRegex(
-            column="period_code", regex=PERIOD_CODE_PATTERN, meta={"rule": "period_valid"}
-        )
-    )
-    suite.add_expectation(
-        gxe.ExpectColumnValuesToBeInSet(
-            column="qualifier", value_set=QUALIFIERS, meta={"rule": "qualifier_known"}
-        )
-    )
-    suite.add_expectation(
-        gxe.ExpectColumnValuesToBeBetween(
-            column="fractional_part",
-            min_value=0,
-            max_value=0,
-            row_condition=column("value_type").is_in(WHOLE_NUMBER_TYPES),
-            meta={"rule": "whole_number"},
-        )
-    )
-    for bound, (column_a, column_b) in (
-        ("min", ("value", "min_allowed")),
-        ("max", ("max_allowed", "value")),
-    ):
-        suite.add_expectation(
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=column_a,
-                column_B=column_b,
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-                description=RANGE_DESCRIPTIONS[bound],
-                meta={"rule": "in_range", "bound": bound},
-            )
-        )
-    return suite
-
-
-def build_rules_suite(rules: Iterable[rulebook.ValidationRule]):
-    """One expectation per cross-value rule, on its computed ``check_<rule_id>`` column.
-
-    The column holds left − right (or its relative form, in percent), NaN where an
-    operand is missing; GE skips nulls, so a rule is only checked where it applies.
-    """
-    gx, gxe = _gx(), _expectations()
-    suite = gx.ExpectationSuite(name="validation_rules", meta={"version": SUITE_VERSION})
-    for rule in rules:
-        low, high = rule.bounds
-        suite.add_expectation(
-            gxe.ExpectColumnValuesToBeBetween(
-                column=rule.column,
-                min_value=low,
-                max_value=high,
-                severity="critical" if rule.severity == "error" else "warning",
-                meta={
-                    "rule": rule.rule_id,
-                    "severity": rule.severity,
-                    "expression": rule.describe(),
-                    "description_vi": rule.description_vi,
-                    "description_en": rule.description_en,
-                },
-            )
-        )
-    return suite
-
-
-def build_outlier_suite():
-    """Modified z-scores within ±3.5, against the unit's history and against its peers."""
-    gx, gxe = _gx(), _expectations()
-    suite = gx.ExpectationSuite(
-        name="value_outliers",
-        meta={
-            "version": SUITE_VERSION,
-            "method": "modified z-score 0.6745*(x-median)/MAD; MAD=0: (x-median)/(1.253314*meanAD)",
-            "min_history": rulebook.MIN_HISTORY,
-            "history_window": rulebook.HISTORY_WINDOW,
-            "min_peers": rulebook.MIN_PEERS,
-        },
-    )
-    for rule, column in (("outlier_history", "history_z"), ("outlier_peers", "peer_z")):
-        suite.add_expectation(
-            gxe.ExpectColumnValuesToBeBetween(
-                column=column,
-                min_value=-rulebook.OUTLIER_Z,
-                max_value=rulebook.OUTLIER_Z,
-                severity="warning",
-                meta={"rule": rule, "severity": "warning"},
-            )
-        )
-    return suite
-
-
-def build_suites(catalog: Catalog, rules: list[rulebook.ValidationRule]) -> dict:
-    """Every suite of the gate by name (a GE context must be active)."""
-    return {
-        "submission_identity": build_identity_suite(),
-        "observation_values": build_value_suite(catalog),
-        "validation_rules": build_rules_suite(rules),
-        "value_outliers": build_outlier_suite(),
-    }
-
-
-def _without_ids(node):
-    """A suite's JSON without the random ids GE gives suites and expectations."""
-    if isinstance(node, dict):
-        return {k: _without_ids(v) for k, v in node.items() if k not in ("id", "notes")}
-    if isinstance(node, list):
-        return [_without_ids(v) for v in node]
-    return node
-
-
-def suite_json(suite) -> str:
-    """The suite as stable, reviewable JSON (sorted keys, no ids, UTF-8 text)."""
-    data = _without_ids(suite.to_json_dict())
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-
-
-def generated_suite_files(
-    catalog: Catalog | None = None, rules: list[rulebook.ValidationRule] | None = None
-) -> dict[str, str]:
-    """``{file name: JSON text}`` of the suites the code generates today."""
-    gx = _gx()
-    gx.get_context(mode="ephemeral")  # suites need an active context to be built
-    suites = build_suites(catalog or load_catalog(), rules or rulebook.read_rules())
-    return {f"{name}.json": suite_json(suite) for name, suite in suites.items()}
-
-
-def write_suites(directory: Path = EXPECTATIONS_DIR) -> list[Path]:
-    """Rewrite the versioned suite files in ``directory``; returns the paths written."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in generated_suite_files().items():
-        path = directory / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
-
-
-# ------------------------------------------------------------------ messages
-
-
-def _finite(number: float | None) -> float | None:
-    return None if number is None or math.isnan(number) else float(number)
-
-
-def _number(value: float | None, lang: str) -> str:
-    """``1.117.213.000`` / ``91,59`` in Vietnamese, ``1,117,213,000`` / ``91.59`` in English."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "…"
-    text = f"{value:,.0f}" if abs(value - round(value)) < 1e-9 else f"{value:,.2f}"
-    if lang == "vi":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
-
-
-def _message(meta: dict, row: pd.Series) -> tuple[str, str]:
-    """Bilingual explanation of one failed value, naming the cell."""
-    cell = f"ô {row.source_cell}"
-    cell_en = f"cell {row.source_cell}"
-    shown = row.original_text if isinstance(row.original_text, str) else row.value
-    rule = meta.get("rule")
-    if rule == "in_range":
-        bounds = f"{_fmt(meta.get('min'))}–{_fmt(meta.get('max'))}"
-        return (
-            f"{cell}: giá trị '{shown}' của chỉ tiêu {row.indicator_code} nằm ngoài khoảng "
-            f"cho phép {bounds}.",
-            f"{cell_en}: value '{shown}' of {row.indicator_code} is outside the allowed "
-            f"range {bounds}.",
-        )
-    if rule == "whole_number":
-        return (
-            f"{cell}: chỉ tiêu {row.indicator_code} phải là số nguyên, nhận được '{shown}'.",
-            f"{cell_en}: {row.indicator_code} must be a whole number, got '{shown}'.",
-        )
-    return (
-        f"{cell}: giá trị '{shown}' không hợp lệ (quy tắc {rule}).",
-        f"{cell_en}: value '{shown}' is not valid (rule {rule}).",
-    )
-
-
-def _fmt(bound: float | None) -> str:
-    if bound is None:
-        return "…"
-    return f"{bound:g}"
-
-
-def _cells(cells: list[str]) -> str:
-    return ", ".join(cell for cell in cells if cell) or "—"
-
-
-def _rule_message(
-    rule: rulebook.ValidationRule,
-    left: float,
-    right: float,
-    left_cells: list[str],
-    right_cells: list[str],
-) -> tuple[str, str]:
-    """Both sides of a failed rule, with their values and cells, Vietnamese first."""
-    lc, rc = _cells(left_cells), _cells(right_cells)
-    left_text, right_text, rule_text = (
-        rule.left.display(),
-        rule.right.display(),
-        rule.describe(for_message=True),
-    )
-    return (
-        f"ô {lc}: {rule.description_vi}; nhận được {left_text} = {_number(left, 'vi')} "
-        f"(ô {lc}) và {right_text} = {_number(right, 'vi')} (ô {rc}) "
-        f"[quy tắc {rule.rule_id}: {rule_text}].",
-        f"cell {lc}: {rule.description_en}; got {left_text} = {_number(left, 'en')} "
-        f"(cell {lc}) and {right_text} = {_number(right, 'en')} (cell {rc}) "
-        f"[rule {rule.rule_id}: {rule_text}].",
-    )
-
-
-def _outlier_message(rule: str, row) -> tuple[str, str]:
-    """Why a value looks unusual, with the range expected from its reference values."""
-    prefix = "history" if rule == "outlier_history" else "peer"
-    median, n = getattr(row, f"{prefix}_median"), int(getattr(row, f"{prefix}_n"))
-    low, high = getattr(row, f"{prefix}_low"), getattr(row, f"{prefix}_high")
-    vi_range = f"{_number(low, 'vi')} – {_number(high, 'vi')}"
-    en_range = f"{_number(low, 'en')} – {_number(high, 'en')}"
-    if prefix == "history":
-        against_vi = f"các kỳ trước của chính đơn vị (trung vị {_number(median, 'vi')}, {n} kỳ)"
-        against_en = f"the unit's own earlier periods (median {_number(median, 'en')}, {n} periods)"
-    else:
-        against_vi = (
-            f"các đơn vị cùng huyện/tỉnh trong kỳ {row.period_code} "
-            f"(trung vị {_number(median, 'vi')}, {n} đơn vị)"
-        )
-        against_en = (
-            f"units of the same district/province in {row.period_code} "
-            f"(median {_number(median, 'en')}, {n} units)"
-        )
-    return (
-        f"ô {row.source_cell}: giá trị {_number(row.value, 'vi')} của chỉ tiêu "
-        f"{row.indicator_code} khác thường so với {against_vi}; khoảng dự kiến {vi_range}. "
-        "Đề nghị kiểm tra lại.",
-        f"cell {row.source_cell}: value {_number(row.value, 'en')} of {row.indicator_code} is "
-        f"unusual against {against_en}; expected range {en_range}. Please check it.",
-    )
-
-
-# ------------------------------------------------------------------ history
-
-
-HISTORY_COLUMNS = [
-    "unit_key",
-    "indicator_code",
-    "period_code",
-    "value",
-    "is_estimate",
-    "report_date",
-    "received_at",
-    "submission_id",
-]
-
-
-def published_values(
-    warehouse: Path | None, unit_keys: Collection[str] | None = None
-) -> pd.DataFrame:
-    """Current values of the published warehouse (read-only), or an empty frame.
-
-    Read before the build starts, so the night is compared with what analysts see.
-    ``unit_keys`` limits the read to those units (:meth:`QualityGate.units_compared_with`
-    gives the ones a night's outlier checks can look at); None reads every unit.
-    """
-    empty = pd.DataFrame(columns=HISTORY_COLUMNS)
-    if warehouse is None or not Path(warehouse).exists():
-        return empty
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error as error:  # a locked or damaged file: judge the night alone
-        logger.warning("published warehouse not readable for history: %s", error)
-        return empty
-    query = (
-        f"SELECT {', '.join(HISTORY_COLUMNS)} FROM marts.fct_indicator_value "
-        "WHERE value IS NOT NULL"
-    )
-    try:
-        if unit_keys is not None:
-            wanted = pd.DataFrame({"unit_key": sorted(unit_keys)}, dtype=object)
-            con.register("wanted_units", wanted)
-            query += " AND unit_key IN (SELECT unit_key FROM wanted_units)"
-        return con.execute(query).df()
-    except duckdb.CatalogException:
-        return empty
-    finally:
-        con.close()
-
-
-def _current(values: pd.DataFrame) -> pd.DataFrame:
-    """One value per unit × indicator × period, chosen as the warehouse chooses it.
-
-    Same order as ``int_observations__current``: actual before estimate, then the later
-    report date, the later arrival, the greater submission id.
-    """
-    ordered = values.sort_values(
-        ["is_estimate", "report_date", "received_at", "submission_id"],
-        ascending=[True, False, False, False],
-        na_position="last",
-        kind="stable",
-    )
-    return ordered.drop_duplicates(["unit_key", "indicator_code", "period_code"])
-
-
-# ------------------------------------------------------------------ the gate
 
 
 @dataclass
@@ -524,7 +86,7 @@ class _Engine:
     """A GE ephemeral context holding the suites, one pandas asset per suite.
 
     Built once per process for a catalog and a rules file (see :func:`_engine`): the
-    context, its data source and the suites cost about a second, the GE import more.
+    context, its data source and the suites are slow to build, the GE import slower.
     GE's context is not safe for two validations at once, so ``lock`` serialises them.
     """
 
@@ -539,13 +101,13 @@ _ENGINES_LOCK = threading.Lock()
 _MAX_ENGINES = 4  # a test session builds gates for a few catalogs; a night uses one
 
 
-def _engine_key(catalog: Catalog, rules: list[rulebook.ValidationRule]) -> tuple:
+def _engine_key(catalog: Catalog, rules: list[cross_value.ValidationRule]) -> tuple:
     """What the suites are generated from: indicator codes, ranges and rules."""
     codes = tuple(sorted(indicator.indicator_code for indicator in catalog))
     return codes, tuple(catalog_ranges(catalog).items()), tuple(rules)
 
 
-def _engine(catalog: Catalog, rules: list[rulebook.ValidationRule]) -> _Engine:
+def _engine(catalog: Catalog, rules: list[cross_value.ValidationRule]) -> _Engine:
     """This process's engine for ``catalog`` and ``rules``, built on first use."""
     key = _engine_key(catalog, rules)
     with _ENGINES_LOCK:
@@ -559,7 +121,7 @@ def _engine(catalog: Catalog, rules: list[rulebook.ValidationRule]) -> _Engine:
 
 
 def warm_up(
-    catalog: Catalog | None = None, rules: list[rulebook.ValidationRule] | None = None
+    catalog: Catalog | None = None, rules: list[cross_value.ValidationRule] | None = None
 ) -> None:
     """Import GE and build this process's context and suites now, e.g. on a thread while
     the parse workers run (the GE import is most of a small night's validation).
@@ -567,10 +129,10 @@ def warm_up(
     Thread-safe; the gates built later reuse what it built. Start it only once any
     process pool has forked its workers: a fork during an import can hang the child.
     """
-    _engine(catalog or load_catalog(), rules if rules is not None else rulebook.read_rules())
+    _engine(catalog or load_catalog(), rules if rules is not None else rulebook.validation_rules())
 
 
-def _new_engine(catalog: Catalog, rules: list[rulebook.ValidationRule]) -> _Engine:
+def _new_engine(catalog: Catalog, rules: list[cross_value.ValidationRule]) -> _Engine:
     """A fresh ephemeral context, progress bars off, with the suites and their assets."""
     gx = _gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -600,11 +162,11 @@ class QualityGate:
     def __init__(
         self,
         catalog: Catalog,
-        rules: list[rulebook.ValidationRule] | None = None,
+        rules: list[cross_value.ValidationRule] | None = None,
         docs_dir: Path | None = None,
     ) -> None:
         self._catalog = catalog
-        self.rules = rules if rules is not None else rulebook.read_rules()
+        self.rules = rules if rules is not None else rulebook.validation_rules()
         self._value_types = {i.indicator_code: i.value_type for i in catalog}
         self._ranges = catalog_ranges(catalog)
         self._engine = _engine(catalog, self.rules)
@@ -668,7 +230,7 @@ class QualityGate:
             if not submission.observations and not submission.is_rejected:
                 submission.reject(
                     Issue(
-                        "error",
+                        rulebook.severity("no_values"),
                         "no_values",
                         "Trang tính có bảng chỉ tiêu nhưng không có giá trị nào đọc được.",
                         "The sheet has an indicator table but no readable value.",
@@ -822,7 +384,7 @@ class QualityGate:
                         f"The reporting period '{written}' is missing or not valid; write e.g. "
                         "'Năm 2022', 'Quý I/2023', 'Sơ kết giữa nhiệm kỳ 2020-2025'.",
                     )
-                submission.reject(Issue("error", rule, vi, en))
+                submission.reject(Issue(rulebook.severity(rule), rule, vi, en))
 
     # -------------------------------------------------------------- the night's values
 
@@ -876,11 +438,12 @@ class QualityGate:
         for row in night.iloc[rows].itertuples(index=False):
             submission = submissions[int(row.submission_index)]
             for meta in failing[int(row.row_id)]:
+                rule = meta.get("rule", "value")
                 vi, en = _message(meta, row)
                 submission.issues.append(
                     Issue(
-                        "error",
-                        meta.get("rule", "value"),
+                        rulebook.severity(rule),
+                        rule,
                         vi,
                         en,
                         indicator_code=row.indicator_code,
@@ -1033,7 +596,7 @@ class QualityGate:
         )
         scored = values.assign(peer_group=self._peer_group(values["unit_key"]))
         scored = scored.merge(
-            rulebook.history_scores(
+            outliers.history_scores(
                 scored[
                     ["row_id", "unit_key", "indicator_code", "period_code", "value", "value_type"]
                 ],
@@ -1042,7 +605,7 @@ class QualityGate:
             on="row_id",
             how="left",
         ).merge(
-            rulebook.peer_scores(
+            outliers.peer_scores(
                 scored[
                     ["row_id", "peer_group", "indicator_code", "period_code", "value", "value_type"]
                 ],
@@ -1055,12 +618,12 @@ class QualityGate:
         checked = scored[["row_id", "history_z", "peer_z"]]
         by_row_id = pd.Series(scored.index, index=scored["row_id"])
         for meta, rows in self._failures("value_outliers", checked):
-            # itertuples over the failing rows only: a Series per row costs ~0.5 ms
+            # itertuples over the failing rows only: a Series per row is far slower
             for row in scored.iloc[by_row_id[rows].to_numpy()].itertuples(index=False):
                 vi, en = _outlier_message(meta["rule"], row)
                 submissions[int(row.submission_index)].issues.append(
                     Issue(
-                        "warning",
+                        rulebook.severity(meta["rule"]),
                         meta["rule"],
                         vi,
                         en,
@@ -1074,7 +637,7 @@ class QualityGate:
 # ------------------------------------------------------------------ Data Docs views
 
 # GE renders each Data Docs page section with a fresh jinja2 environment, which compiles
-# its ~50 templates again on every build: about 60 % of the build. These views are GE's
+# its templates again on every build: most of the build. These views are GE's
 # own, with jinja2's file bytecode cache (a private per-user folder in the temp
 # directory, keyed by each template's source): each night after the first loads them
 # compiled. The classes are made when GE's site builder asks this module for them, so
@@ -1185,24 +748,3 @@ def verdict_digest(submissions: list[Submission]) -> str:
         for issue in s.issues
     )
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m flows.quality.validate --write-suites`` rewrites ``quality/expectations/``."""
-    parser = argparse.ArgumentParser(description="chitieu's Great Expectations suites.")
-    parser.add_argument(
-        "--write-suites",
-        action="store_true",
-        help=f"rewrite the versioned suite JSON files in {EXPECTATIONS_DIR}",
-    )
-    args = parser.parse_args(argv)
-    if not args.write_suites:
-        parser.print_help()
-        return 2
-    for path in write_suites():
-        print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
