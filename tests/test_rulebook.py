@@ -124,6 +124,19 @@ def test_every_rule_is_described_in_the_rulebook_s_vocabulary():
         assert f"±{OUTLIER_Z:g}".replace(".", ",") in rule.description_vi
 
 
+def test_the_declared_severity_is_what_the_gate_does_on_a_failure():
+    """The gate rejects a submission on an identity failure and a value on a value failure,
+    and only marks outliers: the severities declared for those suites must say the same."""
+    by_stage = {
+        stage: {rule.severity for rule in rulebook.RULES.values() if rule.stage == stage}
+        for stage in rulebook.STAGES
+    }
+    assert by_stage["submission_identity"] == {rulebook.ERROR}
+    assert by_stage["observation_values"] == {rulebook.ERROR}
+    assert by_stage["gate"] == {rulebook.ERROR}
+    assert by_stage["value_outliers"] == {rulebook.WARNING}
+
+
 def test_the_newcomer_finds_the_poverty_rate_rule():
     """'Where is the rule that a poverty rate must match its households?'"""
     doc = rulebook.__doc__ or ""
@@ -225,15 +238,15 @@ def test_the_suites_take_severity_and_notes_from_the_rulebook():
             assert expectation["notes"] == [rule.description_vi, rule.description_en]
 
 
-def test_the_gate_gives_no_severity_of_its_own():
-    """Every Issue the quality package raises takes its severity from the rulebook (or, for
-    a rule of the rules file, from its row): never a literal 'error' or 'warning'."""
+def test_no_issue_is_raised_with_a_severity_of_its_own():
+    """Every Issue the reader or the gate raises takes its severity from the rulebook (or,
+    for a rule of the rules file, from its row): never a literal 'error' or 'warning'."""
     literal = [
-        f"{path.name}:{node.lineno}"
-        for path in sorted((ROOT / "flows" / "quality").glob("*.py"))
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted((ROOT / "flows").rglob("*.py"))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if isinstance(node, ast.Call)
-        and _name(node.func) == "Issue"
+        and _name(node.func) in ("Issue", "CellIssue")
         and node.args
         and isinstance(node.args[0], ast.Constant)
     ]

@@ -19,8 +19,9 @@ Who reads the rulebook: the suites (:mod:`flows.quality.suites`: each expectatio
 severity, and its description as the notes GE Data Docs shows), the gate
 (:mod:`flows.quality.validate`: the severity of the issues it raises) and the clerks'
 feedback pages (:mod:`flows.quality.feedback`: what to do after a rejection). The rules
-raised while parsing are declared here too (stage ``parse``), with the severity the reader
-gives them. This module imports nothing from ``flows.reading``, so the reader can import it.
+raised while parsing are declared here too (stage ``parse``): the reader takes their
+severity from here. This module imports nothing from ``flows.reading``, so the reader can
+import it.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from flows.domain.catalog import Indicator
 from flows.domain.values import PER_MILLE, ParsedTarget, ParsedValue, parse_value
+from flows.quality.rulebook import severity
 from flows.reading.headers import ColumnRole
 from flows.reading.rows import CellIssue, Observation
 from flows.reading.workbook import cell_address
@@ -74,7 +75,7 @@ def _mismatch_warning(
     computed = 100.0 * numerator / denominator
     code = observation.indicator_code
     return CellIssue(
-        "warning",
+        severity("clerk_computed_mismatch"),
         "clerk_computed_mismatch",
         address,
         code,
@@ -162,7 +163,7 @@ def _per_mille_warning(observation: Observation) -> CellIssue:
     address, code = observation.source_cell, observation.indicator_code
     shown = observation.original_text
     return CellIssue(
-        "warning",
+        severity("per_mille_in_percent_row"),
         "per_mille_in_percent_row",
         address,
         code,

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flows.domain.units import UnitNotResolved
+from flows.quality.rulebook import severity
 from flows.reading.errors import UnreadableFile, damaged_file
 from flows.reading.rows import Observation, ParsedSheet, UnmappedRow
 from flows.reading.safety import check_container
@@ -136,7 +137,7 @@ def unreadable_file(landed: LandedFile, reason_vi: str, reason_en: str) -> Submi
     submission = Submission(
         submission_id=submission_id(landed.sha256, None), file=landed, source_sheet=None
     )
-    submission.reject(Issue("error", "unreadable_file", reason_vi, reason_en))
+    submission.reject(Issue(severity("unreadable_file"), "unreadable_file", reason_vi, reason_en))
     return submission
 
 
@@ -190,7 +191,7 @@ def read_submissions(landed: LandedFile, catalog, resolver) -> FileReading:
         except UnitNotResolved as error:
             submission.reject(
                 Issue(
-                    "error",
+                    severity("unit_unknown"),
                     "unit_unknown",
                     f"Trang '{grid.name}': {error.reason_vi}",
                     f"Sheet '{grid.name}': {error.reason_en}",

@@ -29,6 +29,7 @@ from flows.domain.values import (
     parse_target,
     parse_value,
 )
+from flows.quality.rulebook import severity
 from flows.reading.crosschecks import (
     _as_percent_points,
     _cross_check_computed_columns,
@@ -430,12 +431,12 @@ def _cell_issue(
             "as 91,5 or 1.117.213.000.",
         ),
     )
-    return CellIssue("error", rule, address, code, period, message_vi, message_en)
+    return CellIssue(severity(rule), rule, address, code, period, message_vi, message_en)
 
 
 def _missing_period_issue(address: str, role: ColumnRole) -> CellIssue:
     return CellIssue(
-        "error",
+        severity("period_unknown"),
         "period_unknown",
         address,
         None,
