@@ -111,3 +111,41 @@ def correct_a_demo_value(demo_run):
         return unit_key, "XD.KET_NAP_DV", "2024", expected["value"] + 1
 
     return correct
+
+
+# ------------------------------------------------------------------ the reading tests
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    """The indicator catalog, for tests that do not build their own."""
+    from flows.domain.catalog import load_catalog
+
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """(folder, manifest): the demo submissions, written once per test module."""
+    from tools.demo import generate_demo
+
+    out_dir = tmp_path_factory.mktemp("demo")
+    return out_dir, generate_demo(out_dir)
+
+
+@pytest.fixture(scope="module")
+def parsed_demo(demo, catalog):
+    """The one parsed sheet of every readable demo file, by relative path."""
+    from flows.reading.errors import UnreadableFile
+    from flows.reading.table import parse_workbook
+
+    out_dir, manifest = demo
+    sheets = {}
+    for relative in manifest.files:
+        try:
+            workbook = parse_workbook(out_dir / relative, catalog)
+        except UnreadableFile:
+            continue
+        assert len(workbook.sheets) == 1, relative
+        sheets[relative] = workbook.sheets[0]
+    return sheets

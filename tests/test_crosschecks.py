@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-from test_workbook import HEADER, METADATA, _save_sheet
-
-from flows.domain.catalog import load_catalog
 from flows.reading.table import parse_sheet
 from flows.reading.workbook import read_workbook
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
+from tests.generators.small_sheets import HEADER, METADATA, save_sheet
 
 
 def test_per_mille_unit_column_and_warning(tmp_path, catalog):
@@ -22,7 +14,7 @@ def test_per_mille_unit_column_and_warning(tmp_path, catalog):
         ["1", "VH.HO_NGHEO_TYLE", "Tỷ lệ hộ nghèo", "‰", None, "0,3"],
         ["2", "VH.BHYT_TYLE", "Tỷ lệ BHYT", "%", None, "91,5"],
     ]
-    sheet = parse_sheet(read_workbook(_save_sheet(tmp_path / "mille.xlsx", rows))[0], catalog)
+    sheet = parse_sheet(read_workbook(save_sheet(tmp_path / "mille.xlsx", rows))[0], catalog)
     units = {o.indicator_code: (o.value, o.unit) for o in sheet.observations}
     assert units == {"VH.HO_NGHEO_TYLE": (0.3, "‰"), "VH.BHYT_TYLE": (91.5, "%")}
     assert [(i.rule, i.severity, i.source_cell) for i in sheet.cell_issues] == [
@@ -40,7 +32,7 @@ def test_clerk_computed_columns_are_cross_checked_not_loaded(tmp_path, catalog):
         ["3", "VH.HO_CAN_NGHEO_TYLE", "Tỷ lệ hộ cận nghèo", "%", "10-12%", "11", "5", None],
         ["4", "XD.DV_HOC_NQ", "Số đảng viên", "người", None, "36/35 (90%)"],
     ]
-    sheet = parse_sheet(read_workbook(_save_sheet(tmp_path / "computed.xlsx", rows))[0], catalog)
+    sheet = parse_sheet(read_workbook(save_sheet(tmp_path / "computed.xlsx", rows))[0], catalog)
     assert [o.source_cell for o in sheet.observations] == ["F6", "F7", "F8", "F9"]
     warnings = [(i.rule, i.severity, i.source_cell) for i in sheet.cell_issues]
     # A range target has no single number to compare with: no check on row 8.

@@ -4,44 +4,12 @@ headers, year and midterm columns, and the header search's shortcuts.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from test_workbook import HEADER, _save_sheet
 
-from flows.domain.catalog import load_catalog
-from flows.reading.errors import UnreadableFile
 from flows.reading.headers import classify_header, find_header
-from flows.reading.rows import ParsedSheet
-from flows.reading.table import parse_sheet, parse_workbook
+from flows.reading.table import parse_sheet
 from flows.reading.workbook import SheetGrid, read_workbook
-from tools.demo import DemoManifest, generate_demo
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> tuple[Path, DemoManifest]:
-    out_dir = tmp_path_factory.mktemp("demo")
-    return out_dir, generate_demo(out_dir)
-
-
-@pytest.fixture(scope="module")
-def parsed_demo(demo, catalog) -> dict[str, ParsedSheet]:
-    """The one parsed sheet of every readable demo file, by relative path."""
-    out_dir, manifest = demo
-    sheets = {}
-    for relative in manifest.files:
-        try:
-            workbook = parse_workbook(out_dir / relative, catalog)
-        except UnreadableFile:
-            continue
-        assert len(workbook.sheets) == 1, relative
-        sheets[relative] = workbook.sheets[0]
-    return sheets
+from tests.generators.small_sheets import HEADER, save_sheet
 
 
 def test_two_row_header_gives_year_and_estimate_columns(parsed_demo):
@@ -57,7 +25,7 @@ def test_year_columns_and_midterm_column(tmp_path, catalog):
         header,
         [1, "Số hộ nghèo", 50, 40, 30, 30],
     ]
-    sheet = parse_sheet(read_workbook(_save_sheet(tmp_path / "years.xlsx", rows))[0], catalog)
+    sheet = parse_sheet(read_workbook(save_sheet(tmp_path / "years.xlsx", rows))[0], catalog)
     assert [(o.period_code, o.is_estimate, o.value) for o in sheet.observations] == [
         ("2021", False, 40),
         ("2023", True, 30),

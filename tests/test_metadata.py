@@ -5,42 +5,9 @@ province, period, term and report date, labelled or in the titles.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
-import pytest
-
-from flows.domain.catalog import load_catalog
-from flows.reading.errors import UnreadableFile
-from flows.reading.rows import ParsedSheet
-from flows.reading.table import parse_sheet, parse_workbook
+from flows.reading.table import parse_sheet
 from flows.reading.workbook import SheetGrid
-from tools.demo import DemoManifest, generate_demo
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> tuple[Path, DemoManifest]:
-    out_dir = tmp_path_factory.mktemp("demo")
-    return out_dir, generate_demo(out_dir)
-
-
-@pytest.fixture(scope="module")
-def parsed_demo(demo, catalog) -> dict[str, ParsedSheet]:
-    """The one parsed sheet of every readable demo file, by relative path."""
-    out_dir, manifest = demo
-    sheets = {}
-    for relative in manifest.files:
-        try:
-            workbook = parse_workbook(out_dir / relative, catalog)
-        except UnreadableFile:
-            continue
-        assert len(workbook.sheets) == 1, relative
-        sheets[relative] = workbook.sheets[0]
-    return sheets
 
 
 def test_sheet_identity(parsed_demo):

@@ -5,47 +5,16 @@ sheets for money units, sections, notes, cell errors and the walk's shortcuts.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import openpyxl
 import pytest
-from test_workbook import HEADER, METADATA, _observation, _save_sheet
 
-from flows.domain.catalog import load_catalog
 from flows.domain.values import parse_value
-from flows.reading.errors import UnreadableFile
 from flows.reading.headers import classify_header
-from flows.reading.rows import ParsedSheet
 from flows.reading.table import parse_sheet, parse_workbook
 from flows.reading.workbook import SheetGrid, read_workbook
-from tools.demo import DemoManifest, generate_demo
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> tuple[Path, DemoManifest]:
-    out_dir = tmp_path_factory.mktemp("demo")
-    return out_dir, generate_demo(out_dir)
-
-
-@pytest.fixture(scope="module")
-def parsed_demo(demo, catalog) -> dict[str, ParsedSheet]:
-    """The one parsed sheet of every readable demo file, by relative path."""
-    out_dir, manifest = demo
-    sheets = {}
-    for relative in manifest.files:
-        try:
-            workbook = parse_workbook(out_dir / relative, catalog)
-        except UnreadableFile:
-            continue
-        assert len(workbook.sheets) == 1, relative
-        sheets[relative] = workbook.sheets[0]
-    return sheets
-
+from tests.generators.small_sheets import HEADER, METADATA, one_observation, save_sheet
+from tools.demo import generate_demo
 
 # ------------------------------------------------------------------ the demo
 
@@ -101,7 +70,7 @@ def test_every_expected_value_is_parsed_from_its_cell(demo, parsed_demo):
     for row in manifest.expected_values:
         sheet = parsed_demo[row["source_file"]]
         assert sheet.unit_code == row["unit_code"]
-        observation = _observation(sheet, row["indicator_code"], row["period_code"])
+        observation = one_observation(sheet, row["indicator_code"], row["period_code"])
         assert observation.value == pytest.approx(row["value"]), (row, observation)
         assert observation.is_estimate == row["is_estimate"]
         assert observation.qualifier == row["qualifier"]
@@ -118,7 +87,7 @@ def test_a_known_value_and_its_provenance(demo, parsed_demo, catalog):
     )
     assert truth["source_file"] == "so-ket-2020-2025/pho-hoa.xlsx"
     sheet = parsed_demo[truth["source_file"]]
-    observation = _observation(sheet, "VH.BHYT_TYLE", "2022")
+    observation = one_observation(sheet, "VH.BHYT_TYLE", "2022")
     assert observation.value == truth["value"]
     assert observation.target_direction in ("at_least",)
     workbook = openpyxl.load_workbook(out_dir / truth["source_file"])
@@ -192,7 +161,7 @@ def test_money_units_and_ditto_marks(tmp_path, catalog):
         ["3", None, "Vốn ngân sách xã/phường đầu tư", "nt", None, "217,213"],
         ["4", None, "Kinh phí vận động xây nhà đại đoàn kết", "đồng", None, "1,1 tỷ"],
     ]
-    sheet = parse_sheet(read_workbook(_save_sheet(tmp_path / "money.xlsx", rows))[0], catalog)
+    sheet = parse_sheet(read_workbook(save_sheet(tmp_path / "money.xlsx", rows))[0], catalog)
     values = {o.indicator_code: o.value for o in sheet.observations}
     assert values == {
         "KT.VON_DAU_TU": 1_117_213_000,
@@ -200,7 +169,7 @@ def test_money_units_and_ditto_marks(tmp_path, catalog):
         "KT.VON_NS_XA": 217_213_000,
         "MT.VAN_DONG_NHA_DDK": 1_100_000_000,
     }
-    target = _observation(sheet, "KT.VON_NS_CAP_TREN", "2024")
+    target = one_observation(sheet, "KT.VON_NS_CAP_TREN", "2024")
     assert (target.target_low, target.target_direction) == (1e9, "at_least")
 
 
@@ -213,7 +182,7 @@ def test_cell_errors_become_issues_and_the_sheet_goes_on(tmp_path, catalog):
         ["3", "VH.HO_NGHEO", "Số hộ nghèo", "hộ", None, "nhiều lắm"],
         ["4", "VH.BHYT_TYLE", "Tỷ lệ BHYT", "%", "≥ 95%", "91,5"],
     ]
-    sheet = parse_sheet(read_workbook(_save_sheet(tmp_path / "errors.xlsx", rows))[0], catalog)
+    sheet = parse_sheet(read_workbook(save_sheet(tmp_path / "errors.xlsx", rows))[0], catalog)
     issues = {(i.rule, i.source_cell, i.indicator_code) for i in sheet.cell_issues}
     assert issues == {
         ("cell_error", "F6", "VH.DAN_SO"),
@@ -237,7 +206,7 @@ def test_sections_footnotes_and_notes(tmp_path, catalog):
         ["(1) Số liệu ước tính"],
         ["3", "VH.DAN_SO", "Dân số", "người", None, 9000],
     ]
-    sheet = parse_sheet(read_workbook(_save_sheet(tmp_path / "notes.xlsx", rows))[0], catalog)
+    sheet = parse_sheet(read_workbook(save_sheet(tmp_path / "notes.xlsx", rows))[0], catalog)
     assert [o.indicator_code for o in sheet.observations] == ["VH.HO_NGHEO_TYLE"]
     observation = sheet.observations[0]
     assert observation.note == "Đánh giá: Chưa đạt; cuối năm"
@@ -249,7 +218,7 @@ def test_sections_footnotes_and_notes(tmp_path, catalog):
 
 def test_value_column_without_a_period_is_an_issue(tmp_path, catalog):
     rows = [HEADER, ["1", "VH.DAN_SO", "Dân số", "người", None, 9000]]
-    sheet = parse_sheet(read_workbook(_save_sheet(tmp_path / "noperiod.xlsx", rows))[0], catalog)
+    sheet = parse_sheet(read_workbook(save_sheet(tmp_path / "noperiod.xlsx", rows))[0], catalog)
     assert sheet.period_code is None and not sheet.observations
     assert [i.rule for i in sheet.cell_issues] == ["period_unknown"]
 
@@ -291,7 +260,7 @@ def test_kept_row_meanings_read_as_fresh_ones(tmp_path, catalog):
             ["1", None, "Tổng vốn đầu tư xây dựng kết cấu hạ tầng", first_unit, None, 1117.213],
             ["2", None, "Vốn ngân sách cấp trên hỗ trợ đầu tư", '"', "trên 1 tỷ", 900, "ok"],
         ]
-        path = _save_sheet(tmp_path / f"{first_unit}-{note_header}.xlsx", rows)
+        path = save_sheet(tmp_path / f"{first_unit}-{note_header}.xlsx", rows)
         return read_workbook(path)[0]
 
     grids = [money_sheet(unit, note) for unit in ("triệu đồng", "đồng") for note in HEADER[6:]]
@@ -303,9 +272,9 @@ def test_kept_row_meanings_read_as_fresh_ones(tmp_path, catalog):
         table._row_meanings.clear()
     kept = [parse_sheet(grid, catalog) for grid in grids + grids]
     assert kept == fresh + fresh
-    ditto_values = [_observation(sheet, "KT.VON_NS_CAP_TREN", "2024").value for sheet in fresh]
+    ditto_values = [one_observation(sheet, "KT.VON_NS_CAP_TREN", "2024").value for sheet in fresh]
     assert ditto_values == [900_000_000, 900, 900_000_000]
-    notes = [_observation(sheet, "KT.VON_NS_CAP_TREN", "2024").note for sheet in fresh]
+    notes = [one_observation(sheet, "KT.VON_NS_CAP_TREN", "2024").note for sheet in fresh]
     assert notes == ["ok", "ok", "Đánh giá: ok"]
 
 

@@ -1,6 +1,7 @@
 """Reading files into sheet grids (flows.reading.workbook): formats, encodings, files that
 cannot be read, what only the package XML tells, and the parts shared with the container
-check. The small-sheet helpers here are shared with the other reading tests.
+check. Small sheets are written with tests/generators/small_sheets.py; the demo and the
+catalog come from conftest.py, as for the other reading tests.
 """
 
 from __future__ import annotations
@@ -14,58 +15,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from flows.domain.catalog import load_catalog
 from flows.domain.textnorm import TONE_MARKS
 from flows.reading.errors import UnreadableFile
-from flows.reading.rows import ParsedSheet
 from flows.reading.table import parse_sheet
 from flows.reading.workbook import cell_address, read_workbook
-from tools.demo import DemoManifest, generate_demo
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> tuple[Path, DemoManifest]:
-    out_dir = tmp_path_factory.mktemp("demo")
-    return out_dir, generate_demo(out_dir)
-
-
-def _observation(sheet: ParsedSheet, indicator_code: str, period_code: str):
-    found = [
-        o
-        for o in sheet.observations
-        if o.indicator_code == indicator_code and o.period_code == period_code
-    ]
-    assert len(found) == 1, (indicator_code, period_code, found)
-    return found[0]
-
-
-# ------------------------------------------------------------------ small sheets (shared)
-
-
-def _save_sheet(path: Path, rows: list[list], origin: tuple[int, int] = (1, 1)) -> Path:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            if value is not None:
-                sheet.cell(row=origin[0] + r, column=origin[1] + c, value=value)
-    workbook.save(path)
-    return path
-
-
-HEADER = ["STT", "Mã chỉ tiêu", "Chỉ tiêu", "ĐVT", "Chỉ tiêu NQ", "Thực hiện", "Ghi chú"]
-METADATA = [
-    ["Đơn vị: Phường Phổ Hòa"],
-    ["Mã đơn vị:", None, "21469"],
-    ["Kỳ báo cáo: Năm 2024"],
-    [],
-]
-
+from tests.generators.small_sheets import HEADER, METADATA, one_observation, save_sheet
 
 # ------------------------------------------------------------------ reading files
 
@@ -81,11 +35,11 @@ def test_corrupt_file_is_unreadable_in_both_languages(demo):
 
 def test_addresses_are_real_when_the_sheet_does_not_start_at_a1(tmp_path, catalog):
     rows = [*METADATA, HEADER, ["1", "VH.DAN_SO", "Dân số", "người", None, 9876]]
-    path = _save_sheet(tmp_path / "shifted.xlsx", rows, origin=(3, 2))
+    path = save_sheet(tmp_path / "shifted.xlsx", rows, origin=(3, 2))
     grid = read_workbook(path)[0]
     assert grid.rows[2][1] == "Đơn vị: Phường Phổ Hòa"
     sheet = parse_sheet(grid, catalog)
-    observation = _observation(sheet, "VH.DAN_SO", "2024")
+    observation = one_observation(sheet, "VH.DAN_SO", "2024")
     assert (observation.source_cell, observation.source_row, observation.value) == ("G8", 8, 9876)
     assert sheet.header_row == 7
 
@@ -166,7 +120,7 @@ def test_password_protected_workbook(tmp_path):
 
 
 def test_xls_saved_under_xlsx_name_still_opens(tmp_path):
-    path = _save_sheet(tmp_path / "report.xlsx", [["a"]])
+    path = save_sheet(tmp_path / "report.xlsx", [["a"]])
     renamed = path.rename(tmp_path / "report.ods.xlsx")
     assert read_workbook(renamed)[0].rows[0][0] == "a"
 
@@ -213,7 +167,7 @@ _LAUGHS = (
 
 def test_xml_entity_expansion_is_refused(tmp_path, catalog):
     rows = [*METADATA, HEADER, ["1", "VH.DAN_SO", "Dân số", "người", None, "=1+1"]]
-    path = _save_sheet(tmp_path / "laughs.xlsx", rows)
+    path = save_sheet(tmp_path / "laughs.xlsx", rows)
     _rezip(path, "xl/styles.xml", lambda xml: _LAUGHS + re.sub(rb"^<\?xml[^>]*\?>", b"", xml))
     from flows.reading.workbook import _package_cell_extras
 
@@ -230,7 +184,7 @@ def test_percent_format_only_scales_percent_rows(tmp_path, catalog):
         ["1", "VH.BHYT_TYLE", "Tỷ lệ BHYT", "%", None, 0.915],
         ["2", "VH.DAN_SO", "Dân số", "người", None, 0.5],
     ]
-    path = _save_sheet(tmp_path / "percent.xlsx", rows)
+    path = save_sheet(tmp_path / "percent.xlsx", rows)
     workbook = openpyxl.load_workbook(path)
     for address in ("F6", "F7"):
         workbook.active[address].number_format = "0.0%"
@@ -251,7 +205,7 @@ def test_container_check_shares_the_parts_it_inflated(tmp_path):
     from flows.reading.safety import _inflate_whole, check_container
 
     rows = [*METADATA, HEADER, ["1", "VH.DAN_SO", "Dân số", "người", None, 9876]]
-    deflated = _save_sheet(tmp_path / "deflated.xlsx", rows)
+    deflated = save_sheet(tmp_path / "deflated.xlsx", rows)
     stored = tmp_path / "stored.xlsx"
     with zipfile.ZipFile(deflated) as source, zipfile.ZipFile(stored, "w") as target:
         for info in source.infolist():
