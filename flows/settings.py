@@ -21,6 +21,15 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "quality" / "expectations"  # the versioned GE
 WAREHOUSE_ENV = "CHITIEU_WAREHOUSE"
 RAW_DIR_ENV = "CHITIEU_RAW_DIR"
 DASK_ADDRESS_ENV = "CHITIEU_DASK_ADDRESS"
+READER_GROUP_ENV = "CHITIEU_READER_GROUP"
+RETENTION_DAYS_ENV = "CHITIEU_RETENTION_DAYS"
+PARSE_MEMORY_ENV = "CHITIEU_PARSE_MEMORY_MB"
+PARSE_SECONDS_ENV = "CHITIEU_PARSE_SECONDS"
+
+DEFAULT_RETENTION_DAYS = 90
+# What one worker may use to read one file; a file needing more is rejected, not the night.
+DEFAULT_PARSE_MEMORY_MB = 2048
+DEFAULT_PARSE_SECONDS = 120
 
 DEFAULT_RAW_DIR = PROJECT_ROOT / "data" / "raw"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse" / "warehouse.duckdb"
@@ -41,6 +50,44 @@ def raw_dir() -> Path:
 def dask_address() -> str | None:
     """The Dask scheduler to parse and validate on (``$CHITIEU_DASK_ADDRESS``), or None: here."""
     return os.environ.get(DASK_ADDRESS_ENV) or None
+
+
+def reader_group() -> str | None:
+    """The group that may read the published warehouse and the archive (``$CHITIEU_READER_GROUP``).
+
+    Unset, everything a run writes is readable by its owner only; set (the group BI tools
+    and analysts run as), the warehouse folder and what a run writes in it are readable by
+    that group too, never by everyone.
+    """
+    return os.environ.get(READER_GROUP_ENV) or None
+
+
+def retention_days() -> int:
+    """How long a run's Data Docs and feedback pages are kept (``$CHITIEU_RETENTION_DAYS``)."""
+    return _positive_int(RETENTION_DAYS_ENV, DEFAULT_RETENTION_DAYS)
+
+
+def parse_memory_bytes() -> int:
+    """The address space a parse worker may use (``$CHITIEU_PARSE_MEMORY_MB``), in bytes."""
+    return _positive_int(PARSE_MEMORY_ENV, DEFAULT_PARSE_MEMORY_MB) * 1024 * 1024
+
+
+def parse_cpu_seconds() -> int:
+    """The CPU time a parse worker may spend on one file (``$CHITIEU_PARSE_SECONDS``)."""
+    return _positive_int(PARSE_SECONDS_ENV, DEFAULT_PARSE_SECONDS)
+
+
+def _positive_int(variable: str, default: int) -> int:
+    value = os.environ.get(variable)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"${variable} must be a whole number, not {value!r}") from None
+    if number < 1:
+        raise ValueError(f"${variable} must be at least 1, not {number}")
+    return number
 
 
 def quality_dir(warehouse: Path) -> Path:

@@ -150,6 +150,36 @@ RULES_DECLARED: tuple[QualityRule, ...] = (
         "or a date.",
     ),
     QualityRule(
+        "internal_error",
+        ERROR,
+        "file",
+        PARSE,
+        "Trình đọc của kho dữ liệu gặp lỗi nội bộ khi đọc tệp; tệp bị từ chối để các tệp khác "
+        "vẫn được nhận.",
+        "The warehouse's reader failed on the file with an internal error; the file is "
+        "rejected so that the other files are still loaded.",
+        remedy=(
+            "Đây là lỗi của kho dữ liệu, không phải của người lập biểu: hãy báo cho bộ phận "
+            "quản trị (gửi kèm tệp và nội dung thông báo này); báo cáo chưa được ghi nhận.",
+            "This is a fault of the warehouse, not of the clerk: please report it to its "
+            "administrators (with the file and this message); the report has not been recorded.",
+        ),
+    ),
+    QualityRule(
+        "reader_limit",
+        ERROR,
+        "file",
+        PARSE,
+        "Đọc một tệp không được dùng quá giới hạn bộ nhớ và thời gian của trình đọc.",
+        "Reading one file must stay within the reader's memory and time limits.",
+        remedy=(
+            "Mở tệp bằng Excel, xóa các dòng và cột trống thừa (hoặc chỉ giữ trang biểu chỉ "
+            "tiêu), lưu lại dưới dạng .xlsx rồi gửi lại.",
+            "Open the file in Excel, delete the surplus empty rows and columns (or keep only "
+            "the indicator sheet), save it as .xlsx and send it again.",
+        ),
+    ),
+    QualityRule(
         "clerk_computed_mismatch",
         WARNING,
         "value",
@@ -263,6 +293,17 @@ RULES_DECLARED: tuple[QualityRule, ...] = (
         "checking; the value is loaded.",
     ),
     # ---------------------------------------------------------- the gate, after the suites
+    QualityRule(
+        "report_date_implausible",
+        WARNING,
+        "submission",
+        GATE,
+        "Ngày lập biểu không được ở tương lai (quá một ngày sau khi kho nhận tệp) hay trước kỳ "
+        "báo cáo; một ngày như vậy không được dùng để chọn bản báo cáo mới nhất.",
+        "The report date must not be in the future (more than a day after the warehouse "
+        "received the file) or before the reporting period; such a date is not used to "
+        "choose the latest version of a report.",
+    ),
     QualityRule(
         "no_values",
         ERROR,
