@@ -20,8 +20,9 @@ MAX_MODULE_LINES = 800
 # The library's sub-packages, lowest first: a module may import from its own
 # sub-package and from the ones before it, never from one after it.
 LAYERS = ("domain", "reading", "quality", "warehouse", "outputs", "operations")
-# Usable by every layer: the one settings module and the operator's progress display.
-SHARED_MODULES = frozenset({"flows.settings", "flows.progress"})
+# Usable by every layer: the one settings module, the operator's progress display, and
+# child processes that die with the run.
+SHARED_MODULES = frozenset({"flows.settings", "flows.progress", "flows.subprocesses"})
 # The two deliberate exceptions, each one module:
 # - the rulebook is declarations only, so the reader raises parse-time issues by rule id;
 # - the CLI is the console entry point, above the flows it starts.
