@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flows.operations.warmup import wait_until_healthy
+from flows.subprocesses import dying_with_parent
 
 DEFAULT_CRON = "0 2 * * *"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -45,7 +46,7 @@ def local_prefect_server(home: Path, port: int) -> Iterator[str]:
     log = (home / "server.log").open("ab")
     server_address = ["--host", "127.0.0.1", "--port", str(port)]
     server = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", *server_address],
+        dying_with_parent([sys.executable, "-m", "prefect", "server", "start", *server_address]),
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -7,15 +7,21 @@ of Python's clean-up runs, and a child left behind keeps a port, memory or a fil
 until someone finds it. On Linux the kernel can send a child a signal when its parent
 dies (``PR_SET_PDEATHSIG``); the child asks for it as its first act, so no kill of the
 parent, however abrupt, leaves it running. Elsewhere this does nothing.
+
+A forked child (a parse worker) calls :func:`die_with_parent` itself. A program started
+with ``subprocess`` is started through :func:`dying_with_parent`, which runs
+``python -m flows.subprocesses <command>``: that process makes the request and then
+``exec``s the command, which keeps it (no ``preexec_fn``, which is unsafe in a process
+with threads).
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import signal
 import sys
+from collections.abc import Sequence
 
 _PR_SET_PDEATHSIG = 1
 
@@ -25,8 +31,8 @@ def _prctl():
     (another thread of the parent may have held the loader's lock at the fork)."""
     if not sys.platform.startswith("linux"):
         return None
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    try:  # the symbols already loaded in this process, libc's among them
+        return ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
         return None
 
@@ -49,3 +55,17 @@ def die_with_parent() -> None:
         return
     if os.getppid() != parent:  # the parent died between the fork and the request
         os._exit(1)
+
+
+def dying_with_parent(command: Sequence[str]) -> list[str]:
+    """``command`` made to die with the process that starts it (see the module docstring)."""
+    return [sys.executable, "-m", "flows.subprocesses", *command]
+
+
+def _exec_dying_with_parent(command: Sequence[str]) -> None:
+    die_with_parent()
+    os.execvp(command[0], list(command))
+
+
+if __name__ == "__main__":
+    _exec_dying_with_parent(sys.argv[1:])

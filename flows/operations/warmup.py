@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flows.subprocesses import dying_with_parent
+
 # What Prefect's SubprocessASGIServer (prefect.server.api.server) adds to the server's
 # environment: an ephemeral server (no UI, no background services) that is the final app.
 TEMPORARY_SERVER_ENV = {
@@ -112,7 +114,7 @@ class EarlyPrefectServer:
         """Start the server subprocess on a free loopback port; does not wait for it."""
         port = _free_port()
         process = subprocess.Popen(
-            temporary_server_command(port),
+            dying_with_parent(temporary_server_command(port)),
             env={**os.environ, **TEMPORARY_SERVER_ENV},
             # The CLI's stdout carries the run summary (or its JSON): the server keeps off it.
             stdout=subprocess.DEVNULL,

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from flows.settings import DBT_PROJECT_DIR, WAREHOUSE_ENV, quiet_third_party_defaults
+from flows.subprocesses import dying_with_parent
 from flows.warehouse.publish import (
     build_fingerprint,
     build_path,
@@ -380,14 +381,16 @@ def project_parsed_meanwhile(building: Path, submissions: int) -> Iterator[Proje
     process = None
     if submissions >= BACKGROUND_PARSE_MIN_SUBMISSIONS and not has_parse_state(building):
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "import sys; from pathlib import Path;"
-                " from flows.warehouse.dbt_build import parse_project;"
-                " parse_project(Path(sys.argv[1]))",
-                str(building),
-            ],
+            dying_with_parent(
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; from pathlib import Path;"
+                    " from flows.warehouse.dbt_build import parse_project;"
+                    " parse_project(Path(sys.argv[1]))",
+                    str(building),
+                ]
+            ),
             # The CLI's stdout carries the run summary; dbt logs to its own file meanwhile.
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from flows.settings import DBT_PROJECT_DIR
+from flows.warehouse.access import restrict_file
 
 _BUILD_INPUTS = ("models", "macros", "seeds", "dbt_project.yml", "profiles.yml")
 # The tools whose upgrade can change what the same project builds, or a test's verdict.
@@ -54,7 +55,11 @@ def start_build(published: Path, from_scratch: bool = False) -> Path:
     building = build_path(published)
     abandon_build(building)
     if published.exists() and not from_scratch:
-        shutil.copy2(published, building)
+        try:
+            shutil.copy2(published, building)
+        except BaseException:  # a full disk, an interrupt: no half copy is left behind
+            abandon_build(building)
+            raise
     return building
 
 
@@ -64,6 +69,8 @@ class PublishedState:
 
     staged_sha256s: frozenset[str] = field(default_factory=frozenset)
     build_fingerprint: str | None = None
+    # One name each staged content arrived under (the first in file order), for messages.
+    staged_files: dict[str, str] = field(default_factory=dict)
 
 
 def published_state(published: Path) -> PublishedState:
@@ -74,14 +81,15 @@ def published_state(published: Path) -> PublishedState:
     try:
         if not _has_table(con, "raw.submissions"):
             return PublishedState()
-        staged = frozenset(
-            row[0]
-            for row in con.execute("select distinct file_sha256 from raw.submissions").fetchall()
+        staged_files = dict(
+            con.execute(
+                "select file_sha256, min(source_file) from raw.submissions group by file_sha256"
+            ).fetchall()
         )
         fingerprint = _last_build_fingerprint(con)
     finally:
         con.close()
-    return PublishedState(staged, fingerprint)
+    return PublishedState(frozenset(staged_files), fingerprint, staged_files)
 
 
 def last_build_fingerprint(database: Path) -> str | None:
@@ -161,10 +169,16 @@ def publish(building: Path, published: Path) -> None:
         con.execute("CHECKPOINT")
     finally:
         con.close()
+    restrict_file(building)  # a copy of the last warehouse keeps its mode: readers only
     os.replace(building, published)
 
 
 def abandon_build(building: Path) -> None:
-    """Remove a build file after a failure; the published warehouse stays as it was."""
+    """Remove a build file after a failure; the published warehouse stays as it was.
+
+    DuckDB keeps beside a database its write-ahead log and, when a query spills, a
+    temporary folder: both go too.
+    """
     for leftover in (building, building.with_name(building.name + ".wal")):
         leftover.unlink(missing_ok=True)
+    shutil.rmtree(building.with_name(building.name + ".tmp"), ignore_errors=True)
