@@ -8,12 +8,12 @@ import random
 from datetime import datetime
 from pathlib import Path
 
+import psutil
 import pytest
 
 from flows.domain.catalog import load_catalog
 from flows.domain.reference import load_reference
 from flows.domain.units import UnitResolver
-from flows.reading import parse
 from flows.reading.parse import read_all
 from flows.reading.submission import FileReading, LandedFile, file_sha256, read_submissions
 from tools.demo import generate_demo
@@ -98,15 +98,27 @@ def test_input_order_is_kept_across_chunks(demo_files, serial):
     assert readings == [serial[i] for i in order]
 
 
-def test_small_inputs_and_one_worker_stay_in_process(demo_files, serial, monkeypatch):
-    def no_pool(*args, **kwargs):
-        raise AssertionError("a process pool was started")
-
-    monkeypatch.setattr(parse, "ProcessPoolExecutor", no_pool)
-    few = demo_files[:5]
-    assert read_all(few, workers=2, chunk_size=64) == serial[:5]
+def test_small_nights_and_one_worker_are_parsed_in_workers_too(demo_files, serial):
+    # Every night is parsed in worker processes, where a file's memory and time are bounded
+    # (tests/test_parse_isolation.py shows a one-file night's worker under its limits).
+    assert read_all(demo_files[:1], workers=2) == serial[:1]
+    assert read_all(demo_files[:5], workers=2, chunk_size=64) == serial[:5]
     assert read_all(demo_files, workers=1, chunk_size=2) == serial
     assert read_all([], workers=2) == []
+    assert _children() == []
+
+
+def test_a_night_of_200_files(demo_files, serial):
+    order = [i % len(demo_files) for i in range(200)]
+    readings = read_all([demo_files[i] for i in order], workers=2)
+    assert readings == [serial[i] for i in order]
+    assert _children() == []
+
+
+def _children() -> list[psutil.Process]:
+    """This process's children still running: parse workers left behind."""
+    children = psutil.Process().children(recursive=True)
+    return [child for child in children if child.status() != psutil.STATUS_ZOMBIE]
 
 
 def test_readings_are_picklable_and_hold_no_sheet_grids(serial):

@@ -12,6 +12,12 @@ For a worksheet kept in memory for the direct xlsx reader, that check waits for 
 reader, which measures the range as it walks the cells anyway
 (:meth:`OpenedPackage.record_extent`); whatever it does not measure is scanned by
 :meth:`OpenedPackage.check_worksheet_extents` before anything else opens the workbook.
+
+calamine builds every sheet of an .ods or .xls file as it opens it: their extents are
+measured first (:mod:`flows.reading.extents`), from ``content.xml`` and from the compound
+file's ``Workbook`` stream, and held to the same limit per sheet, and to a limit for the
+whole workbook. A CSV's lines and cells are held to limits as it is read
+(:func:`check_csv_line`, :func:`check_csv_field`, :func:`check_sheet_size`).
 """
 
 from __future__ import annotations
@@ -24,12 +30,22 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 from defusedxml import ElementTree
 
-from flows.reading.errors import UnreadableFile
+from flows.reading.errors import UnreadableFile, damaged_file, vi_number
+from flows.reading.extents import (
+    OLE_MAGIC,
+    DamagedContainer,
+    SheetExtent,
+    ods_sheet_extents,
+    xls_sheet_extents,
+)
 
 _ZIP_MAGIC = b"PK\x03\x04"
+# An encrypted OOXML file is an OLE container holding a stream with this name.
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _WORKBOOK_PART = "xl/workbook.xml"
 _WORKBOOK_RELATIONS_PART = "xl/_rels/workbook.xml.rels"
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -89,6 +105,11 @@ class Limits:
     max_zip_parts: int = 5_000
     max_compression_ratio: int = 200
     max_cells_per_sheet: int = 1_000_000
+    # An .ods or .xls file's sheets are all built at once when it is opened.
+    max_cells_per_workbook: int = 4_000_000
+    # Excel's own limit for the text of one cell.
+    max_csv_field_chars: int = 32_767
+    max_csv_line_chars: int = 1_048_576
 
 
 DEFAULT_LIMITS = Limits()
@@ -244,8 +265,94 @@ def check_container(data: bytes, limits: Limits = DEFAULT_LIMITS) -> OpenedPacka
             f"it is too large ({len(data) // (1024 * 1024)} MB)",
         )
     if data.startswith(_ZIP_MAGIC):
-        return _check_zip(data, limits)
+        package = _check_zip(data, limits)
+        if package is not None:
+            _check_zip_sheets(package, limits)
+        return package
+    if data.startswith(OLE_MAGIC) and ENCRYPTED_PACKAGE not in data:
+        # (An encrypted xlsx is reported as password-protected by the workbook reader.)
+        try:
+            sheets = xls_sheet_extents(data, limits.max_cells_per_sheet)
+        except DamagedContainer as error:
+            raise damaged_file() from error
+        check_sheet_extents(sheets, limits)
     return None
+
+
+def _check_zip_sheets(package: OpenedPackage, limits: Limits) -> None:
+    """Measure the sheets of a zip container that a reader builds all at once, if any.
+
+    Only an .ods file's are, today: ``content.xml`` is streamed, never held whole unless
+    kept already. The xlsx worksheets are checked part by part (:func:`_check_part`).
+    Word reports, once read, hook their scan here: the tables of ``word/document.xml``.
+    """
+    if "content.xml" not in package.namelist():
+        return
+    kept = package.kept("content.xml")
+    opened = io.BytesIO(kept) if kept is not None else _open_part(package.archive, "content.xml")
+    with opened as xml:
+        try:
+            sheets = ods_sheet_extents(xml)
+        except DamagedContainer as error:
+            raise damaged_file() from error
+    check_sheet_extents(sheets, limits)
+
+
+def check_sheet_extents(sheets: list[SheetExtent], limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a workbook any of whose sheets, or all of them together, hold too many cells.
+
+    An extent a sheet only declares (calamine reserves it) is held to the sheet's limit,
+    but not added to the workbook's; so is the number of a sheet's cell records.
+    """
+    total = 0
+    for sheet in sheets:
+        if sheet.records > limits.max_cells_per_sheet:
+            raise _too_large(
+                f"trang '{sheet.name}' có hơn {vi_number(limits.max_cells_per_sheet)} ô",
+                f"sheet '{sheet.name}' holds over {limits.max_cells_per_sheet:,} cells",
+            )
+        if sheet.declared:
+            if sheet.cells > limits.max_cells_per_sheet:
+                raise _too_large(
+                    f"trang '{sheet.name}' khai báo {sheet.rows} dòng × {sheet.columns} cột",
+                    f"sheet '{sheet.name}' declares {sheet.rows} rows × {sheet.columns} columns",
+                )
+            continue
+        check_sheet_size(sheet.name, sheet.rows, sheet.columns, limits)
+        total += sheet.cells
+    if total > limits.max_cells_per_workbook:
+        raise _too_large(
+            f"các trang tính có tổng cộng {vi_number(total)} ô",
+            f"its sheets hold {total:,} cells in all",
+        )
+
+
+def check_csv_line(number: int, length: int, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a CSV file's line ``number`` when it is longer than any real report's."""
+    if length > limits.max_csv_line_chars:
+        raise UnreadableFile(
+            f"Tệp CSV bị từ chối vì dòng {vi_number(number)} dài hơn "
+            f"{vi_number(limits.max_csv_line_chars)} ký tự; biểu chỉ tiêu không có dòng như "
+            "vậy. Hãy mở tệp bằng Excel, kiểm tra lại, lưu lại dạng .xlsx rồi gửi lại.",
+            f"The CSV file was refused because line {number:,} is longer than "
+            f"{limits.max_csv_line_chars:,} characters; an indicator sheet has no such line. "
+            "Open the file in Excel, check it, save it as .xlsx and resend.",
+        )
+
+
+def check_csv_field(line: int, length: int, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a CSV file with a cell longer than an Excel cell may be (ending on ``line``)."""
+    if length > limits.max_csv_field_chars:
+        raise UnreadableFile(
+            f"Tệp CSV bị từ chối vì có ô dài hơn {vi_number(limits.max_csv_field_chars)} ký tự "
+            f"(kết thúc ở dòng {vi_number(line)}), quá sức chứa của một ô Excel; có thể tệp "
+            "thiếu dấu ngoặc kép đóng. Hãy mở tệp bằng Excel, kiểm tra lại, lưu lại dạng .xlsx "
+            "rồi gửi lại.",
+            f"The CSV file was refused because a cell is longer than "
+            f"{limits.max_csv_field_chars:,} characters (ending on line {line:,}), more than an "
+            "Excel cell holds; a closing quote may be missing. Open the file in Excel, check "
+            "it, save it as .xlsx and resend.",
+        )
 
 
 def _check_zip(data: bytes, limits: Limits) -> OpenedPackage | None:
@@ -486,12 +593,20 @@ def _streamed_extent(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> Extent 
     """The extent of a large worksheet, read in blocks so it is never whole in memory."""
     extent = None
     tail = b""
-    with archive.open(part) as stream:
+    with _open_part(archive, part) as stream:
         for block in iter(lambda: stream.read(_KEPT_PART_BYTES), b""):
             chunk = tail + block
             extent = merged_extent(extent, _extent_of(_cell_refs(chunk)))
             tail = chunk[-256:]
     return extent
+
+
+def _open_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo | str) -> IO[bytes]:
+    """A part opened for streaming; a part whose header points outside the file is damaged."""
+    try:
+        return archive.open(part)
+    except ValueError as error:  # zipfile seeks to the offset the directory gives
+        raise damaged_file() from error
 
 
 def merged_extent(*extents: Extent | None) -> Extent | None:

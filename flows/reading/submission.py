@@ -8,6 +8,7 @@ problem found on the way, each with a bilingual message (Vietnamese first).
 from __future__ import annotations
 
 import hashlib
+import logging
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -16,11 +17,23 @@ from pathlib import Path
 
 from flows.domain.units import UnitNotResolved
 from flows.quality.rulebook import severity
-from flows.reading.errors import UnreadableFile, damaged_file
+from flows.reading.errors import (
+    UnreadableFile,
+    damaged_file,
+    internal_error_reason,
+    reader_limit_reason,
+)
 from flows.reading.rows import Observation, ParsedSheet, UnmappedRow
 from flows.reading.safety import check_container
 from flows.reading.table import parse_sheet
 from flows.reading.workbook import read_workbook
+from flows.settings import parse_cpu_seconds, parse_memory_bytes
+
+_log = logging.getLogger(__name__)
+
+# What zipfile raises, besides BadZipFile, for a part it cannot inflate: an unsupported
+# compression method or version (NotImplementedError), a part cut short (EOFError).
+_DAMAGED_ZIP = (zlib.error, zipfile.BadZipFile, NotImplementedError, EOFError)
 
 
 @dataclass(frozen=True)
@@ -132,13 +145,45 @@ def from_parsed_sheet(landed: LandedFile, sheet: ParsedSheet) -> Submission:
     return submission
 
 
-def unreadable_file(landed: LandedFile, reason_vi: str, reason_en: str) -> Submission:
-    """A rejected submission standing for a whole file that could not be read."""
+def _rejected_file(landed: LandedFile, reason: Issue) -> Submission:
+    """A rejected submission standing for a whole file, for ``reason``."""
     submission = Submission(
         submission_id=submission_id(landed.sha256, None), file=landed, source_sheet=None
     )
-    submission.reject(Issue(severity("unreadable_file"), "unreadable_file", reason_vi, reason_en))
+    submission.reject(reason)
     return submission
+
+
+def unreadable_file(landed: LandedFile, reason_vi: str, reason_en: str) -> Submission:
+    """A rejected submission standing for a whole file that could not be read."""
+    return _rejected_file(
+        landed, Issue(severity("unreadable_file"), "unreadable_file", reason_vi, reason_en)
+    )
+
+
+def internal_error(landed: LandedFile, kind: str, message: str) -> Submission:
+    """A whole file rejected because the reader failed on it: a bug, said as one.
+
+    ``kind`` names what failed (an exception type, the reader's process), ``message`` how.
+    """
+    reason_vi, reason_en = internal_error_reason(kind, message)
+    return _rejected_file(
+        landed, Issue(severity("internal_error"), "internal_error", reason_vi, reason_en)
+    )
+
+
+def over_reader_limit(landed: LandedFile, cause_vi: str, cause_en: str) -> Submission:
+    """A whole file rejected because reading it needed more memory or time than a file may.
+
+    The reason names the parse worker's limits (:func:`flows.settings.parse_memory_bytes`,
+    :func:`flows.settings.parse_cpu_seconds`) and the cause that stopped the reader.
+    """
+    reason_vi, reason_en = reader_limit_reason(
+        parse_memory_bytes(), parse_cpu_seconds(), cause_vi, cause_en
+    )
+    return _rejected_file(
+        landed, Issue(severity("reader_limit"), "reader_limit", reason_vi, reason_en)
+    )
 
 
 @dataclass
@@ -154,23 +199,40 @@ def read_submissions(landed: LandedFile, catalog, resolver) -> FileReading:
     """Read one landed file into submissions: one per visible sheet holding a table.
 
     A file that cannot be read, or whose visible sheets hold no indicator table,
-    becomes one rejected submission, so that every file has an outcome.
+    becomes one rejected submission, so that every file has an outcome. So does any
+    failure while reading it: a :class:`MemoryError` rejects the file under the rule
+    ``reader_limit``, any other exception (a bug here, a panic in calamine, which is no
+    :class:`Exception`) under ``internal_error``; only an interrupt or an exit goes on up.
+    Whoever reads many files (the parse stage's workers, a Dask worker) loses that file,
+    never the others.
     """
+    try:
+        return _read_file(landed, catalog, resolver)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except MemoryError:
+        return FileReading([over_reader_limit(landed, "hết bộ nhớ", "it ran out of memory")])
+    except BaseException as error:
+        _log.error("internal error reading %s", landed.relative_path, exc_info=error)
+        return FileReading([internal_error(landed, type(error).__name__, str(error))])
+
+
+def _read_file(landed: LandedFile, catalog, resolver) -> FileReading:
+    """:func:`read_submissions`, letting an unexpected exception go."""
     try:
         data = landed.path.read_bytes()
         # The container is opened and its small parts decompressed once, for both steps.
         package = check_container(data)
-        grids = read_workbook(landed.path, data, package)
-    except (zlib.error, zipfile.BadZipFile):
-        # A part whose compressed stream or checksum is corrupt, found while inflating it.
+        # A CSV's one sheet is named after the file, as the clerk named it, not the archive copy.
+        grids = read_workbook(landed.path, data, package, csv_name=Path(landed.relative_path).stem)
+    except _DAMAGED_ZIP:
+        # A part whose compressed stream or checksum is corrupt, or cut short, or compressed
+        # in a way zipfile cannot inflate, found while inflating it.
         damaged = damaged_file()
         return FileReading([unreadable_file(landed, damaged.reason_vi, damaged.reason_en)])
     except UnreadableFile as error:
         return FileReading([unreadable_file(landed, error.reason_vi, error.reason_en)])
     reading = FileReading(submissions=[])
-    if landed.path.suffix.lower() == ".csv":
-        # A CSV's one sheet is named after the file, as the clerk named it, not the archive copy.
-        grids[0].name = Path(landed.relative_path).stem
     for grid in grids:
         if not grid.visible:
             reading.hidden_sheets.append(grid.name)

@@ -32,7 +32,15 @@ from defusedxml import ElementTree
 
 from flows.domain.values import CELL_ERROR_TEXTS, NO_CACHED_VALUE
 from flows.reading.errors import UnreadableFile, damaged_file
-from flows.reading.safety import OpenedPackage, check_sheet_size
+from flows.reading.safety import (
+    DEFAULT_LIMITS,
+    ENCRYPTED_PACKAGE,
+    Limits,
+    OpenedPackage,
+    check_csv_field,
+    check_csv_line,
+    check_sheet_size,
+)
 from flows.reading.xlsx_cells import PlainSheet, read_plain_xlsx
 
 SPREADSHEET_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
@@ -40,8 +48,6 @@ SUPPORTED_EXTENSIONS = SPREADSHEET_EXTENSIONS | {".csv"}
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# An encrypted OOXML file is an OLE container holding a stream with this name.
-_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 
 
 # ------------------------------------------------------------------ errors
@@ -101,14 +107,18 @@ class SheetGrid:
 
 
 def read_workbook(
-    path: Path | str, data: bytes | None = None, package: OpenedPackage | None = None
+    path: Path | str,
+    data: bytes | None = None,
+    package: OpenedPackage | None = None,
+    csv_name: str | None = None,
 ) -> list[SheetGrid]:
     """Every sheet of a workbook or CSV file, in workbook order.
 
     ``data`` is the file's content when the caller has read it already (the extension
     of ``path`` still decides the format); ``package`` is that content's zip container
     as :func:`flows.reading.safety.check_container` opened it, so that its parts are not
-    decompressed twice. Raises :class:`UnreadableFile` for an unsupported extension, a
+    decompressed twice. A CSV file's one sheet is named ``csv_name``, or after ``path``.
+    Raises :class:`UnreadableFile` for an unsupported extension, a
     damaged or non-spreadsheet file, a password-protected workbook, or one without any data.
     """
     path = path if isinstance(path, Path) else Path(path)
@@ -123,15 +133,17 @@ def read_workbook(
         data = path.read_bytes()
     if not data.strip():
         raise _empty_workbook()
-    csv_file = extension == ".csv"
-    grids = _read_csv(data, path.stem) if csv_file else _read_spreadsheet(data, package)
+    if extension == ".csv":
+        grids = _read_csv(data, csv_name or path.stem)
+    else:
+        grids = _read_spreadsheet(data, package)
     if not grids or all(grid.is_empty() for grid in grids):
         raise _empty_workbook()
     return grids
 
 
 def _read_spreadsheet(data: bytes, package: OpenedPackage | None = None) -> list[SheetGrid]:
-    if data.startswith(_OLE_MAGIC) and _ENCRYPTED_PACKAGE in data:
+    if data.startswith(_OLE_MAGIC) and ENCRYPTED_PACKAGE in data:
         raise _password_protected()
     if package is not None:
         # Plain xlsx files (nearly all) are read from the parts the container check kept;
@@ -424,22 +436,51 @@ def _parse_cell_ref(ref: str) -> tuple[int, int] | None:
     return int(match.group(2)) - 1, col_idx - 1
 
 
-def _read_csv(data: bytes, name: str) -> list[SheetGrid]:
+def _read_csv(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> list[SheetGrid]:
+    """A CSV file's one sheet, refused as soon as a line, a cell or the grid is too large.
+
+    Lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r`` (old Mac exports); every line's length
+    is checked before the csv module parses any, each row's cells before it joins the grid,
+    and the grid's extent (rows × the widest row) as it grows.
+    """
     text = _decode_csv(data)
-    delimiter = _csv_delimiter(text)
-    rows = [
-        [cell if cell.strip() else None for cell in row]
-        for row in csv.reader(io.StringIO(text), delimiter=delimiter)
-    ]
+    _check_csv_lines(text, limits)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_csv_delimiter(text))
+    rows: list[list] = []
+    width = 0
+    longest_field, most_cells = limits.max_csv_field_chars, limits.max_cells_per_sheet
+    try:
+        for row in reader:
+            if row and max(map(len, row)) > longest_field:
+                check_csv_field(reader.line_num, max(map(len, row)), limits)
+            if len(row) > width:
+                width = len(row)
+            if (len(rows) + 1) * width > most_cells:
+                check_sheet_size(name, len(rows) + 1, width, limits)
+            rows.append([cell if cell.strip() else None for cell in row])
+    except csv.Error as error:
+        if "field limit" in str(error):  # a quoted cell running on over many lines
+            check_csv_field(reader.line_num, csv.field_size_limit() + 1, limits)
+        raise damaged_file() from error
     return [SheetGrid(name, 0, True, rows)]
+
+
+def _check_csv_lines(text: str, limits: Limits) -> None:
+    """Refuse a CSV text with a line too long, before any line is parsed."""
+    if max(map(len, io.StringIO(text, newline="")), default=0) > limits.max_csv_line_chars:
+        for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+            check_csv_line(number, len(line), limits)
 
 
 def _decode_csv(data: bytes) -> str:
     """CSV text from UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1258."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data.decode("utf-8-sig")
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
+        if data.startswith(b"\xef\xbb\xbf"):
+            return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:  # the byte order mark promised what did not follow
+        raise damaged_file() from error
     if b"\x00" in data[:4096]:
         raise damaged_file()
     try:
