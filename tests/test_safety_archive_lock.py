@@ -68,7 +68,7 @@ def test_archive_is_content_addressed_read_only_and_keeps_every_name(tmp_path):
     first, second = receive_landing_folder(landing, archive)
     assert first.archived_path == second.archived_path
     assert first.archived_path.name == first.sha256 + ".xlsx"
-    assert oct(first.archived_path.stat().st_mode & 0o777) == "0o444"
+    assert oct(first.archived_path.stat().st_mode & 0o777) == "0o400"  # the owner's only
     (landing / "a.xlsx").write_bytes(b"overwritten by the clerk")
     assert first.archived_path.read_bytes() == b"same bytes"
     names = sorted(f.relative_path for f in read_manifest(archive))

@@ -3,284 +3,358 @@
 Before anything parses a landed file, its bytes are copied into
 ``<archive>/<sha[:2]>/<sha256><ext>`` (hashed while copying, so the archived bytes
 are exactly the hashed ones even if a clerk overwrites the landing file meanwhile),
-made read-only, and listed in ``manifest.jsonl`` with the name it arrived under.
-A clerk deleting or overwriting a landing file never loses history, the same
-content arriving twice is stored once, and ``chitieu run --full`` can rebuild the
-warehouse from the archive alone. Names in the landing folder never become paths
-in the archive, so a hostile file name cannot write outside it.
+made read-only, and listed in ``manifest.jsonl`` with the name it arrived under
+(:mod:`flows.warehouse.manifest`, which also says what ``received_at`` means: when the
+archive first saw that content, never the landing file's mtime). A clerk deleting or
+overwriting a landing file never loses history, the same content arriving twice is
+stored once, and ``chitieu run --full`` can rebuild the warehouse from the archive alone.
+Names in the landing folder never become paths in the archive, so a hostile file name
+cannot write outside it.
+
+No single landing file can stop a night: only regular files are opened, without
+following or blocking on anything else (:func:`open_regular_file`); a file that cannot
+be received (unreadable, vanished, a FIFO, socket or device, a failed copy) is skipped
+with a bilingual note in the :class:`Receipt`, and every other file is received. A name
+that is not valid UTF-8 is received too, shown with each undecodable byte written
+``\\xff``. The archive is private: readable by its owner, and by ``CHITIEU_READER_GROUP``
+when that is set, never by everyone.
 
 A night does not re-read a landing file it has already archived and that has not been
-touched since: see :func:`receive_landing_folder` for why a ``stat`` is enough to know.
+touched since: see :func:`receive` for why a ``stat`` is enough to know.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
 import os
-import re
+import stat
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-MANIFEST = "manifest.jsonl"
+from flows.reading.errors import internal_error_reason
+from flows.warehouse.manifest import (
+    ARCHIVE_CLOCK,
+    MANIFEST,
+    ArchivedFile,
+    NotARegularFile,
+    Privacy,
+    ReaderGroupNotJoined,
+    StatFingerprint,
+    append_lines,
+    archived_sha256s,
+    blob_path,
+    file_kind,
+    manifest_tail,
+    open_regular_file,
+    read_manifest,
+    read_manifest_with_warnings,
+    reconcile,
+    utc_from_ns,
+)
+
+__all__ = [
+    "MANIFEST",
+    "ArchiveWriteError",
+    "ArchivedFile",
+    "LandingEntry",
+    "NotARegularFile",
+    "Privacy",
+    "ReaderGroupNotJoined",
+    "Receipt",
+    "SkippedFile",
+    "StatFingerprint",
+    "archived_sha256s",
+    "clear_incoming",
+    "display_name",
+    "landed_files",
+    "landing_sha256",
+    "open_regular_file",
+    "read_manifest",
+    "read_manifest_with_warnings",
+    "receive",
+    "receive_landing_folder",
+    "scan_landing",
+    "scan_landing_folder",
+]
+
 IGNORED_NAME_PREFIXES = (".", "~$")  # hidden files and Office lock files are not submissions
-_SAFE_EXTENSION = re.compile(r"^\.[a-z0-9]{1,8}$")
 # A file changed less than this long before it was hashed may change again within the
 # same tick of the file system's clock, unseen by ``stat``: its fingerprint is not trusted.
 SETTLED_NANOSECONDS = 2_000_000_000
 # Archiving a file is mostly waiting for the disk (its fsync): a few threads overlap the
 # waits of a night with thousands of new files.
 ARCHIVING_THREADS = 4
+_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
-class ArchivedFile:
-    """One received file: where its bytes are kept, and what it was called on arrival."""
+class SkippedFile:
+    """A landing file not received this night, and why, Vietnamese first.
 
-    sha256: str
-    archived_path: Path
-    relative_path: str
-    size_bytes: int
-    received_at: datetime
-
-
-@dataclass(frozen=True)
-class StatFingerprint:
-    """What ``stat`` says about a landing file: which file it is, and when it last changed.
-
-    ``ctime`` is set by the kernel to the current time on every write, truncation, rename
-    or ``utime`` of the file, and no program can set it back (short of moving the system
-    clock back), unlike ``mtime``, which copy tools and ``touch -d`` set at will. A new file
-    under the same name (an editor's save-by-rename, a copy over it) has a new inode.
+    ``origin`` says whose the failure was: ``"landing"`` (the file itself: unreadable,
+    vanished, not a regular file), ``"archive"`` (storing it failed: a full disk) or
+    ``"internal"`` (a fault of chitieu, to be reported). A skipped file is tried again on
+    the next night.
     """
 
-    device: int
-    inode: int
-    size_bytes: int
-    mtime_ns: int
-    ctime_ns: int
+    relative_path: str
+    reason_vi: str
+    reason_en: str
+    origin: str = "landing"
 
-    @classmethod
-    def of(cls, stat: os.stat_result) -> StatFingerprint:
-        return cls(stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    @property
+    def reason(self) -> str:
+        """Both languages in one text, Vietnamese first."""
+        return f"{self.reason_vi} / {self.reason_en}"
 
-    def as_json(self) -> list[int]:
-        return [self.device, self.inode, self.size_bytes, self.mtime_ns, self.ctime_ns]
+
+@dataclass
+class Receipt:
+    """What one receive did: the files received, those skipped, and notes for the operator.
+
+    ``archived`` lists every landing file received, in the landing folder's order (as
+    :func:`receive_landing_folder` returns it); ``warnings`` are one English line each:
+    manifest lines skipped, blobs listed again, blobs the manifest names but the archive
+    lacks, an archive that could not be made private.
+    """
+
+    archived: list[ArchivedFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class LandingEntry:
-    """A regular file found in the landing folder: its path, name in the folder, and stat."""
+    """A regular file found in the landing folder: its path, name in the folder, and stat.
+
+    ``path`` opens the file (an undecodable byte of its name kept as a surrogate);
+    ``relative_path`` is its name for people and records (:func:`display_name`).
+    """
 
     path: Path
     relative_path: str
     stat: os.stat_result
 
 
-def scan_landing_folder(raw_dir: Path) -> list[LandingEntry]:
-    """Regular files under the landing folder with their ``stat``, in a stable order.
+def display_name(name: str) -> str:
+    """A file name as valid text: each byte that is not UTF-8 written ``\\xff``.
+
+    The same name gives the same text on every night, so a file's stat fingerprint is
+    found again; the text can be printed, stored and encoded anywhere.
+    """
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def scan_landing(raw_dir: Path) -> tuple[list[LandingEntry], list[SkippedFile]]:
+    """Regular files under the landing folder with their ``stat``, in a stable order, and
+    what was met that is not one (a FIFO, socket, device, symbolic link, unreadable folder).
 
     Symbolic links are neither followed nor read: a link in the landing folder could
-    otherwise pull any file of the machine into the warehouse. One ``os.scandir`` per
-    folder and one ``lstat`` per file (the entry's type comes with the listing): a
-    watcher scans the whole folder at every poll, and each night's receive scans it again.
+    otherwise pull any file of the machine into the warehouse. Hidden entries and Office
+    lock files are passed over in silence. One ``os.scandir`` per folder and one ``lstat``
+    per file (the entry's type comes with the listing): a watcher scans the whole folder at
+    every poll, and each night's receive scans it again.
     """
     found: list[LandingEntry] = []
+    skipped: list[SkippedFile] = []
 
     def scan(folder: str, prefix: str) -> None:
         try:
             with os.scandir(folder) as entries:
                 listed = sorted(entries, key=lambda entry: entry.name)
-        except OSError:  # as os.walk: a folder that is gone or unreadable holds nothing
+        except FileNotFoundError:  # gone: it holds nothing
+            return
+        except OSError as error:
+            skipped.append(_unreadable_folder(prefix or "./", error))
             return
         for entry in listed:
-            if entry.is_dir(follow_symlinks=False):
-                if not entry.name.startswith("."):
-                    scan(entry.path, f"{prefix}{entry.name}/")
-            elif entry.is_file(follow_symlinks=False) and not entry.name.startswith(
-                IGNORED_NAME_PREFIXES
-            ):
-                try:
-                    stat = entry.stat(follow_symlinks=False)
-                except FileNotFoundError:  # removed between the listing and the stat
-                    continue
-                found.append(LandingEntry(Path(entry.path), prefix + entry.name, stat))
+            if entry.name.startswith("."):
+                continue
+            name = prefix + display_name(entry.name)
+            try:
+                entry_stat = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:  # removed between the listing and the stat
+                continue
+            except OSError as error:
+                skipped.append(_skipped(name, error))
+                continue
+            if stat.S_ISDIR(entry_stat.st_mode):
+                scan(entry.path, f"{name}/")
+            elif entry.name.startswith(IGNORED_NAME_PREFIXES):
+                continue
+            elif stat.S_ISREG(entry_stat.st_mode):
+                found.append(LandingEntry(Path(entry.path), name, entry_stat))
+            else:
+                skipped.append(_skipped(name, NotARegularFile(*file_kind(entry_stat.st_mode))))
 
     scan(str(raw_dir), "")
     found.sort(key=lambda entry: entry.path)
-    return found
+    return found, skipped
+
+
+def scan_landing_folder(raw_dir: Path) -> list[LandingEntry]:
+    """Regular files under the landing folder, with their ``stat`` (see :func:`scan_landing`)."""
+    return scan_landing(raw_dir)[0]
 
 
 def landed_files(raw_dir: Path) -> list[Path]:
-    """Regular files under the landing folder, in a stable order (see scan_landing_folder)."""
+    """Regular files under the landing folder, in a stable order (see :func:`scan_landing`)."""
     return [entry.path for entry in scan_landing_folder(raw_dir)]
 
 
-def _archived_name(sha256: str, relative_path: str) -> str:
-    extension = Path(relative_path).suffix.lower()
-    return sha256 + (extension if _SAFE_EXTENSION.match(extension) else "")
+def landing_sha256(path: Path) -> str:
+    """Hex SHA-256 of a landing file's bytes, opened as the archive opens it.
+
+    Raises :class:`NotARegularFile` for a FIFO, socket, device or link (never blocks on
+    one), or the ``OSError`` of a file that cannot be read.
+    """
+    digest = hashlib.sha256()
+    with os.fdopen(open_regular_file(path), "rb") as reader:
+        for block in iter(lambda: reader.read(_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class ArchiveWriteError(OSError):
+    """Storing a file in the archive failed (a full disk, say): the archive's fault, not its."""
+
+
+@contextlib.contextmanager
+def _archive_side() -> Iterator[None]:
+    try:
+        yield
+    except ArchiveWriteError:
+        raise
+    except OSError as error:
+        raise ArchiveWriteError(error.errno, error.strerror, error.filename) from error
 
 
 def _copy_into_archive(
-    source: Path, relative_path: str, received_at: datetime, archive_root: Path
+    source: Path, relative_path: str, archive_root: Path, privacy: Privacy | None = None
 ) -> tuple[ArchivedFile, StatFingerprint | None]:
     """Copy ``source``'s bytes into the archive, durably, once per content: no manifest line.
 
-    Returns the archived file and, when it is settled (unchanged during the copy, and last
-    changed well before it began), its landing file's :class:`StatFingerprint`, which the
-    manifest line keeps so that a later night can tell, from ``stat`` alone, that the
-    landing file still holds these bytes. Safe to call from several threads at once (each
-    stages into its own file).
+    Returns the archived file (its ``received_at`` the blob's mtime, which :func:`receive`
+    replaces with the content's first sight) and, when it is settled (unchanged during the
+    copy, and last changed well before it began), its landing file's
+    :class:`StatFingerprint`, which the manifest line keeps so that a later night can tell,
+    from ``stat`` alone, that the landing file still holds these bytes. Safe to call from
+    several threads at once (each stages into its own file).
+
+    ``source`` is opened by :func:`open_regular_file`: anything but a regular file raises
+    :class:`NotARegularFile` at once. A failure on the archive's side raises
+    :class:`ArchiveWriteError`; either way no staging file is left behind.
     """
+    if privacy is None:
+        privacy = Privacy.from_settings()
     staging = archive_root / f".incoming-{os.getpid()}-{threading.get_ident()}"
     digest = hashlib.sha256()
     size = 0
     hashing_started_ns = time.time_ns()
-    with source.open("rb") as reader, staging.open("wb") as writer:
+    with os.fdopen(open_regular_file(source), "rb") as reader:
         before = StatFingerprint.of(os.fstat(reader.fileno()))
-        for block in iter(lambda: reader.read(1 << 20), b""):
-            digest.update(block)
-            writer.write(block)
-            size += len(block)
-        writer.flush()
-        os.fsync(writer.fileno())
-        after = StatFingerprint.of(os.fstat(reader.fileno()))
+        try:
+            with _archive_side():
+                flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW
+                writer = os.fdopen(os.open(staging, flags, 0o600), "wb", buffering=0)
+            with writer:
+                for block in iter(lambda: reader.read(_BLOCK), b""):
+                    digest.update(block)
+                    with _archive_side():
+                        view = memoryview(block)
+                        while view:
+                            view = view[writer.write(view) :]
+                    size += len(block)
+                with _archive_side():
+                    os.fsync(writer.fileno())
+                    privacy.apply(writer.fileno(), privacy.blob_mode)
+                    written_ns = os.fstat(writer.fileno()).st_mtime_ns
+            after = StatFingerprint.of(os.fstat(reader.fileno()))
+            sha256 = digest.hexdigest()
+            target = archive_root / blob_path(sha256, Path(relative_path).suffix.lower())
+            with _archive_side():
+                _make_folder(target.parent, privacy)
+                if target.exists():
+                    staging.unlink()
+                else:
+                    os.replace(staging, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                staging.unlink(missing_ok=True)
+            raise
     settled = (
         before == after
         and before.size_bytes == size
         and before.ctime_ns < hashing_started_ns - SETTLED_NANOSECONDS
     )
-    sha256 = digest.hexdigest()
-    target = archive_root / sha256[:2] / _archived_name(sha256, relative_path)
-    if target.exists():
-        staging.unlink()
-    else:
-        target.parent.mkdir(exist_ok=True)
-        staging.chmod(0o444)
-        os.replace(staging, target)
-    archived = ArchivedFile(sha256, target, relative_path, size, received_at)
+    archived = ArchivedFile(sha256, target, relative_path, size, utc_from_ns(written_ns))
     return archived, before if settled else None
 
 
-def _append_manifest(
-    archive_root: Path, arrivals: Sequence[tuple[ArchivedFile, StatFingerprint | None]]
-) -> None:
-    """One manifest line per arrival, in order, written and synced at once.
-
-    Called only once the archived copies are durable (fsynced), so a line never names
-    bytes a crash could lose; a crash before the lines are synced loses the lines only,
-    and their files are archived again on the next night.
-    """
-    now = datetime.now(UTC).replace(tzinfo=None).isoformat()
-    lines = []
-    for archived, fingerprint in arrivals:
-        entry = {
-            "sha256": archived.sha256,
-            "archived_path": archived.archived_path.relative_to(archive_root).as_posix(),
-            "relative_path": archived.relative_path,
-            "size_bytes": archived.size_bytes,
-            "received_at": archived.received_at.isoformat(),
-            "archived_at": now,
-        }
-        if fingerprint is not None:
-            entry["stat"] = fingerprint.as_json()
-        lines.append(json.dumps(entry, ensure_ascii=False) + "\n")
-    with (archive_root / MANIFEST).open("a", encoding="utf-8") as manifest:
-        manifest.write("".join(lines))
-        manifest.flush()
-        os.fsync(manifest.fileno())
+def _make_folder(folder: Path, privacy: Privacy) -> None:
+    try:
+        folder.mkdir(mode=privacy.folder_mode)
+    except FileExistsError:
+        return
+    privacy.apply(folder, privacy.folder_mode)  # the umask may have taken from the mode
 
 
-def read_manifest(archive_root: Path) -> list[ArchivedFile]:
-    """Every (content, name) pair ever received, first arrival first, without repeats.
-
-    A line cut short by a crash is skipped: the file it names is re-archived (and the
-    line written again) the next time the landing file is seen.
-    """
-    path = archive_root / MANIFEST
-    if not path.exists():
-        return []
-    seen: dict[tuple[str, str], ArchivedFile] = {}
-    for entry in _manifest_entries(path.read_text(encoding="utf-8")):
-        key = (entry["sha256"], entry["relative_path"])
-        if key not in seen:
-            archived = _archived_file(archive_root, entry)
-            if archived.archived_path.exists():
-                seen[key] = archived
-    return list(seen.values())
-
-
-def _manifest_entries(text: str) -> Iterator[dict]:
-    """The manifest lines of ``text``, parsed; a line cut short by a crash is skipped."""
-    for line in text.splitlines():
-        try:
-            yield json.loads(line)
-        except json.JSONDecodeError:
-            continue
-
-
-def _archived_file(archive_root: Path, entry: dict) -> ArchivedFile:
-    return ArchivedFile(
-        entry["sha256"],
-        archive_root / entry["archived_path"],
-        entry["relative_path"],
-        entry["size_bytes"],
-        datetime.fromisoformat(entry["received_at"]),
+def _skipped(relative_path: str, error: BaseException) -> SkippedFile:
+    """Why a landing file was not received, for its clerk and the operator."""
+    if isinstance(error, NotARegularFile):
+        return SkippedFile(relative_path, error.reason_vi, error.reason_en)
+    if isinstance(error, ArchiveWriteError):
+        return SkippedFile(
+            relative_path,
+            f"Kho lưu trữ không ghi được tệp này ({error.strerror}); "
+            "tệp sẽ được nhận lại vào đêm sau.",
+            f"The archive could not store this file ({error.strerror}); "
+            "it will be received again on a later night.",
+            origin="archive",
+        )
+    if isinstance(error, FileNotFoundError):
+        return SkippedFile(
+            relative_path,
+            "Tệp đã bị xoá hoặc đổi tên trước khi kịp nhận; nếu vẫn cần, hãy gửi lại.",
+            "The file was removed or renamed before it could be received; "
+            "resend it if it is still needed.",
+        )
+    if isinstance(error, PermissionError):
+        return SkippedFile(
+            relative_path,
+            "Không có quyền đọc tệp này; hãy kiểm tra quyền truy cập của tệp.",
+            "The file cannot be read (permission denied); check its permissions.",
+        )
+    if isinstance(error, OSError):
+        return SkippedFile(
+            relative_path,
+            f"Không đọc được tệp ({error.strerror or error}).",
+            f"The file could not be read ({error.strerror or error}).",
+        )
+    if isinstance(error, UnicodeError):
+        return SkippedFile(
+            relative_path,
+            "Tên tệp không đọc được; hãy đổi tên tệp và gửi lại.",
+            "The file's name cannot be encoded; rename the file and resend it.",
+        )
+    return SkippedFile(
+        relative_path, *internal_error_reason(type(error).__name__, str(error)), origin="internal"
     )
 
 
-class _ManifestTail:
-    """The manifest's last line per landing name, kept up to date by reading only what
-    was appended since the last call (the manifest is append-only).
-
-    A long-lived process (``chitieu watch``) then parses the whole manifest once, not
-    every night. Only complete lines are consumed: a line being written, or cut short by
-    a crash, is read again with what follows it, as a full re-read would. A manifest that
-    is not the same file any more (another inode, shorter, or other bytes where the last
-    consumed line ended) is read again in full.
-    """
-
-    _CHECKED_BYTES = 256
-
-    def __init__(self) -> None:
-        self._start_over(None)
-
-    def _start_over(self, identity: tuple[int, int] | None) -> None:
-        self.identity = identity
-        self.offset = 0
-        self.consumed_tail = b""  # the last bytes consumed, to recognise the same file
-        self.last: dict[str, dict] = {}
-
-    def read(self, path: Path) -> dict[str, dict]:
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            self._start_over(None)
-            return {}
-        identity = (stat.st_dev, stat.st_ino)
-        if identity != self.identity or stat.st_size < self.offset:
-            self._start_over(identity)
-        with path.open("rb") as manifest:
-            manifest.seek(self.offset - len(self.consumed_tail))
-            if manifest.read(len(self.consumed_tail)) != self.consumed_tail:
-                self._start_over(identity)
-                manifest.seek(0)
-            appended = manifest.read()
-        complete = appended.rfind(b"\n") + 1
-        for entry in _manifest_entries(appended[:complete].decode("utf-8")):
-            self.last[entry["relative_path"]] = entry
-        self.offset += complete
-        self.consumed_tail = (self.consumed_tail + appended[:complete])[-self._CHECKED_BYTES :]
-        return self.last
-
-
-# One per manifest file, for the life of the process.
-_manifest_tails: dict[Path, _ManifestTail] = {}
+def _unreadable_folder(relative_path: str, error: OSError) -> SkippedFile:
+    return SkippedFile(
+        relative_path,
+        f"Không đọc được thư mục này ({error.strerror or error}); các tệp trong đó chưa được nhận.",
+        f"This folder cannot be read ({error.strerror or error}); "
+        "the files in it were not received.",
+    )
 
 
 def _last_settled_arrivals(archive_root: Path) -> dict[str, tuple[StatFingerprint, ArchivedFile]]:
@@ -289,16 +363,15 @@ def _last_settled_arrivals(archive_root: Path) -> dict[str, tuple[StatFingerprin
     A name whose last line has none (an old manifest, or a file that was changing while
     it was copied) is absent: its file is hashed again.
     """
-    path = (archive_root / MANIFEST).absolute()
-    last = _manifest_tails.setdefault(path, _ManifestTail()).read(path)
+    tail = manifest_tail(archive_root)
     return {
-        name: (StatFingerprint(*entry["stat"]), _archived_file(archive_root, entry))
-        for name, entry in last.items()
-        if entry.get("stat")
+        name: (line.fingerprint, line.archived(archive_root, tail.first_seen[line.sha256]))
+        for name, line in tail.last.items()
+        if line.fingerprint is not None
     }
 
 
-def receive_landing_folder(raw_dir: Path, archive_root: Path) -> list[ArchivedFile]:
+def receive(raw_dir: Path, archive_root: Path) -> Receipt:
     """Archive every landing file that is new or changed; reuse the archive for the rest.
 
     A landing file is not read again when ``stat`` gives exactly the fingerprint recorded
@@ -320,36 +393,131 @@ def receive_landing_folder(raw_dir: Path, archive_root: Path) -> list[ArchivedFi
     file is not written to the manifest again: the manifest grows with arrivals, not with
     nights. Anything else (a new name, a changed fingerprint, an old manifest line without
     one, a missing archived copy) is copied into the archive (:func:`_copy_into_archive`)
-    on a few threads, and their manifest lines are appended, in the landing folder's
-    order, once every copy is durable.
+    on a few threads; a file whose copy fails for any reason is skipped with a note, the
+    others received. Their manifest lines are appended, in the landing folder's order,
+    once every copy is durable, each with the content's first sight as ``received_at``.
+
+    Around that, the archive heals and stays private: the root folder and the manifest
+    get their private modes, a torn last manifest line is ended before anything is
+    appended, and, once the night's lines are written, every blob no manifest line names
+    is listed again (:func:`flows.warehouse.manifest.reconcile`). A ``CHITIEU_READER_GROUP``
+    that names no usable group raises
+    :class:`flows.warehouse.access.UnknownReaderGroup` before anything is done.
     """
-    known = _last_settled_arrivals(archive_root)
+    privacy = Privacy.from_settings()
+    receipt = Receipt()
+    if archive_root.is_dir():
+        receipt.warnings += privacy.tighten(archive_root)
+        append_lines(archive_root, [], privacy)  # a torn last line is ended, then skipped
+    tail = manifest_tail(archive_root)
+    receipt.warnings += tail.take_warnings()
+    landing, receipt.skipped = scan_landing(raw_dir)
+
     received: list[ArchivedFile | None] = []
     to_copy: list[tuple[int, LandingEntry]] = []
-    for landed in scan_landing_folder(raw_dir):
-        previous = known.get(landed.relative_path)
+    for landed in landing:
+        previous = tail.last.get(landed.relative_path)
         if (
             previous is not None
-            and previous[0] == StatFingerprint.of(landed.stat)
-            and previous[1].archived_path.is_file()
+            and previous.fingerprint == StatFingerprint.of(landed.stat)
+            and (archive_root / previous.archived_path).is_file()
         ):
-            received.append(previous[1])
+            first_seen = tail.first_seen[previous.sha256]
+            received.append(previous.archived(archive_root, first_seen))
         else:
             to_copy.append((len(received), landed))
             received.append(None)
     if to_copy:
-        archive_root.mkdir(parents=True, exist_ok=True)
+        if not archive_root.is_dir():
+            archive_root.mkdir(parents=True, exist_ok=True)
+            privacy.apply(archive_root, privacy.folder_mode)  # the umask may have loosened it
 
-        def copy(landed: LandingEntry) -> tuple[ArchivedFile, StatFingerprint | None]:
-            arrived = datetime.fromtimestamp(landed.stat.st_mtime, UTC).replace(tzinfo=None)
-            return _copy_into_archive(landed.path, landed.relative_path, arrived, archive_root)
+        def copy(landed: LandingEntry) -> tuple[ArchivedFile, StatFingerprint | None] | SkippedFile:
+            try:
+                return _copy_into_archive(landed.path, landed.relative_path, archive_root, privacy)
+            except Exception as error:  # one file's failure is that file's, never the night's
+                return _skipped(landed.relative_path, error)
 
         with ThreadPoolExecutor(max_workers=ARCHIVING_THREADS) as pool:
-            arrivals = list(pool.map(copy, [landed for _, landed in to_copy]))
-        _append_manifest(archive_root, arrivals)
-        for (index, _), (archived, _) in zip(to_copy, arrivals, strict=True):
-            received[index] = archived
-    return received  # type: ignore[return-value]  # every None was filled
+            outcomes = list(pool.map(copy, [landed for _, landed in to_copy]))
+        arrivals = _first_sightings(tail.first_seen, outcomes)
+        _append_arrivals(archive_root, [a for a in arrivals if a is not None], privacy)
+        for (index, _), outcome, arrival in zip(to_copy, outcomes, arrivals, strict=True):
+            if isinstance(outcome, SkippedFile):
+                receipt.skipped.append(outcome)
+                if outcome.origin != "landing":  # the operator's business, not the clerk's
+                    receipt.warnings.append(f"{outcome.relative_path}: {outcome.reason_en}")
+            elif arrival is not None:
+                received[index] = arrival[0]
+    receipt.archived = [archived for archived in received if archived is not None]
+    receipt.skipped.sort(key=lambda skipped: skipped.relative_path)
+    if archive_root.is_dir():
+        receipt.warnings += reconcile(archive_root, privacy)
+    return receipt
+
+
+def _first_sightings(
+    first_seen: dict[str, datetime],
+    outcomes: list[tuple[ArchivedFile, StatFingerprint | None] | SkippedFile],
+) -> list[tuple[ArchivedFile, StatFingerprint | None] | None]:
+    """Each copy's ``received_at`` made its content's first sight (None for a skipped file).
+
+    The manifest's earliest sight of the content if it has one, else the time its blob was
+    written, read once every copy is done (two names of one new content, copied at once,
+    then get the same time: the blob that stayed).
+    """
+    blob_times: dict[str, datetime] = {}
+    sightings: list[tuple[ArchivedFile, StatFingerprint | None] | None] = []
+    for outcome in outcomes:
+        if isinstance(outcome, SkippedFile):
+            sightings.append(None)
+            continue
+        archived, fingerprint = outcome
+        when = first_seen.get(archived.sha256) or blob_times.get(archived.sha256)
+        if when is None:
+            try:
+                when = utc_from_ns(os.stat(archived.archived_path).st_mtime_ns)
+            except FileNotFoundError:
+                when = archived.received_at
+            blob_times[archived.sha256] = when
+        sightings.append((replace(archived, received_at=when), fingerprint))
+    return sightings
+
+
+def _append_arrivals(
+    archive_root: Path,
+    arrivals: list[tuple[ArchivedFile, StatFingerprint | None]],
+    privacy: Privacy,
+) -> None:
+    """One manifest line per arrival, in order, written and synced at once.
+
+    Called only once the archived copies are durable (fsynced), so a line never names
+    bytes a crash could lose; a crash before the lines are synced loses the lines only,
+    and their files are archived again on the next night (or their blobs listed again).
+    """
+    if not arrivals:
+        return
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat()
+    entries = []
+    for archived, fingerprint in arrivals:
+        entry: dict = {
+            "sha256": archived.sha256,
+            "archived_path": archived.archived_path.relative_to(archive_root).as_posix(),
+            "relative_path": archived.relative_path,
+            "size_bytes": archived.size_bytes,
+            "received_at": archived.received_at.isoformat(),
+            "archived_at": now,
+            "clock": ARCHIVE_CLOCK,
+        }
+        if fingerprint is not None:
+            entry["stat"] = fingerprint.as_json()
+        entries.append(entry)
+    append_lines(archive_root, entries, privacy)
+
+
+def receive_landing_folder(raw_dir: Path, archive_root: Path) -> list[ArchivedFile]:
+    """The files :func:`receive` archived, in the landing folder's order (skips unsaid)."""
+    return receive(raw_dir, archive_root).archived
 
 
 def clear_incoming(archive_root: Path) -> None:
