@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
 from flows.domain.catalog import load_catalog
+from flows.domain.periods import period_first_day
 from flows.domain.reference import load_reference
 from flows.domain.units import UnitResolver
+from flows.quality import rulebook
 from flows.quality.validate import QualityGate, warm_up
 from flows.reading.submission import LandedFile, file_sha256, read_submissions
+from tests.generators.small_sheets import HEADER, save_sheet
 from tools.demo import generate_demo
 
 
@@ -27,11 +30,13 @@ def demo_dir(tmp_path_factory):
     return out
 
 
-def _submission(demo_dir, relative):
+# After every demo report date (the latest is 20/06/2025): no demo date is in the future.
+RECEIVED = datetime(2025, 7, 1, 8, 0)
+
+
+def _submission(demo_dir, relative, received_at=RECEIVED):
     path = demo_dir / relative
-    landed = LandedFile(
-        path, relative, file_sha256(path), path.stat().st_size, datetime(2024, 1, 1)
-    )
+    landed = LandedFile(path, relative, file_sha256(path), path.stat().st_size, received_at)
     resolver = UnitResolver(load_reference())
     (submission,) = read_submissions(landed, load_catalog(), resolver).submissions
     return submission
@@ -178,3 +183,144 @@ def test_history_of_the_compared_units_gives_the_whole_historys_verdicts(gate, d
     assert [i.message_en for i in against_all[0].issues] == [
         i.message_en for i in against_some[0].issues
     ]
+
+
+# ------------------------------------------------------------------ report dates
+
+
+def _dated(submission, report_date, received_at=None, written=None):
+    """The submission with another report date (as the clerk wrote it) and arrival."""
+    submission.report_date = report_date
+    submission.metadata = {
+        label: value for label, value in submission.metadata.items() if label != "Ngày báo cáo"
+    }
+    if written is not None:
+        submission.metadata["Ngày báo cáo"] = written
+    if received_at is not None:
+        submission.file = dataclasses.replace(submission.file, received_at=received_at)
+    return submission
+
+
+def _date_warnings(submission):
+    return [i for i in submission.issues if i.rule == "report_date_implausible"]
+
+
+@pytest.mark.parametrize(
+    ("period_code", "first_day"),
+    [
+        ("2024", date(2024, 1, 1)),
+        ("2024-Q1", date(2024, 1, 1)),
+        ("2024-Q3", date(2024, 7, 1)),
+        ("2024-Q4", date(2024, 10, 1)),
+        ("2024-H1", date(2024, 1, 1)),
+        ("2024-H2", date(2024, 7, 1)),
+        ("2020-2025", date(2021, 1, 1)),  # a term S-E covers the years S+1..E
+        ("2020-2025-MID", date(2021, 1, 1)),
+        ("2024-Q5", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_first_day_of_a_period(period_code, first_day):
+    assert period_first_day(period_code) == first_day
+
+
+def test_report_date_typed_in_the_future_is_a_warning_naming_it(gate, tmp_path):
+    """'10/12/2042' typed on a sheet received in 2026: warned, loaded, values kept."""
+    path = save_sheet(
+        tmp_path / "tuong-lai.xlsx",
+        [
+            ["Đơn vị: Phường Phổ Hòa"],
+            ["Mã đơn vị:", None, "21469"],
+            ["Kỳ báo cáo: Năm 2024"],
+            ["Ngày báo cáo:", None, "10/12/2042"],
+            [],
+            HEADER,
+            [1, "VH.TONG_HO", "Tổng số hộ", "hộ", None, 4120, None],
+        ],
+    )
+    landed = LandedFile(
+        path, "tuong-lai.xlsx", file_sha256(path), path.stat().st_size, datetime(2026, 12, 6, 9)
+    )
+    resolver = UnitResolver(load_reference())
+    (submission,) = read_submissions(landed, load_catalog(), resolver).submissions
+    assert submission.report_date == date(2042, 12, 10)
+    report = gate.check([submission])
+    assert not submission.is_rejected and len(submission.observations) == 1
+    (issue,) = submission.issues
+    assert (issue.rule, issue.severity) == (
+        "report_date_implausible",
+        rulebook.severity("report_date_implausible"),
+    )
+    assert issue.severity == "warning" and issue.source_cell is None
+    assert "'10/12/2042'" in issue.message_vi and "06/12/2026" in issue.message_vi
+    assert "không được dùng để chọn bản báo cáo mới nhất" in issue.message_vi
+    assert "'10/12/2042'" in issue.message_en and "2026-12-06" in issue.message_en
+    assert "not used to choose the latest version" in issue.message_en
+    assert report.issues_by_rule == {"warning:report_date_implausible": 1}
+    assert report.submissions_rejected == 0 and report.values_rejected == 0
+
+
+def test_report_date_two_days_after_receipt_is_a_warning(gate, demo_dir):
+    submission = _submission(demo_dir, "nam-2024/pho-hoa.xlsx")
+    values = len(submission.observations)
+    _dated(submission, date(2025, 1, 12), datetime(2025, 1, 10, 23, 59), written="12/01/2025")
+    gate.check([submission])
+    (issue,) = _date_warnings(submission)
+    assert "'12/01/2025'" in issue.message_vi and "10/01/2025" in issue.message_vi
+    assert "more than a day after" in issue.message_en and "2025-01-10" in issue.message_en
+    assert not submission.is_rejected and len(submission.observations) == values
+    assert submission.n_warnings == 1 and submission.n_errors == 0
+
+
+@pytest.mark.parametrize(
+    ("report_date", "received_at"),
+    [
+        (date(2025, 1, 11), datetime(2025, 1, 10, 0, 0)),  # the next day: within the slack
+        (date(2025, 1, 11), datetime(2025, 1, 10, 23, 0)),  # 06:00 on the 11th in Hà Nội
+        (date(2025, 1, 10), datetime(2025, 1, 10, 8, 0)),  # the day it arrived
+        (date(2024, 12, 15), datetime(2025, 1, 10, 8, 0)),  # before it arrived
+        (date(2024, 1, 1), datetime(2025, 1, 10, 8, 0)),  # the period's first day
+    ],
+)
+def test_plausible_report_date_is_no_warning(gate, demo_dir, report_date, received_at):
+    submission = _submission(demo_dir, "nam-2024/pho-hoa.xlsx")
+    _dated(submission, report_date, received_at)
+    gate.check([submission])
+    assert submission.issues == []
+
+
+@pytest.mark.parametrize(
+    ("relative", "period_code", "report_date", "written_start"),
+    [
+        ("nam-2024/pho-hoa.xlsx", "2024", date(2023, 12, 31), "01/01/2024"),
+        ("nam-2024/pho-hoa.xlsx", "2024-Q3", date(2024, 6, 30), "01/07/2024"),
+        ("nam-2024/pho-hoa.xlsx", "2024-H2", date(2024, 6, 30), "01/07/2024"),
+        ("so-ket-2020-2025/pho-hoa.xlsx", "2020-2025-MID", date(2020, 12, 31), "01/01/2021"),
+        ("tong-ket-2015-2020/pho-hoa.xlsx", "2015-2020", date(2015, 12, 31), "01/01/2016"),
+    ],
+)
+def test_report_date_before_the_period_is_a_warning(
+    gate, demo_dir, relative, period_code, report_date, written_start
+):
+    submission = _submission(demo_dir, relative)
+    submission.period_code = period_code
+    _dated(submission, report_date)  # no label: the date is named as dd/mm/yyyy
+    gate.check([submission])
+    (issue,) = _date_warnings(submission)
+    written = f"'{report_date:%d/%m/%Y}'"
+    assert written in issue.message_vi and written in issue.message_en
+    assert f"kỳ báo cáo {period_code} (bắt đầu ngày {written_start})" in issue.message_vi
+    assert f"before the reporting period {period_code}" in issue.message_en
+    assert not submission.is_rejected and submission.n_errors == 0
+    # The period's first day itself is plausible.
+    again = _dated(_submission(demo_dir, relative), period_first_day(period_code))
+    again.period_code = period_code
+    gate.check([again])
+    assert _date_warnings(again) == []
+
+
+def test_no_report_date_is_no_warning(gate, demo_dir):
+    submission = _dated(_submission(demo_dir, "nam-2024/pho-hoa.xlsx", datetime(2019, 1, 1)), None)
+    gate.check([submission])
+    assert submission.issues == []

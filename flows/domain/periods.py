@@ -132,3 +132,19 @@ def _from_excel_serial(serial: float) -> date | None:
     if not 32874 <= serial <= 73051:
         return None
     return _EXCEL_EPOCH + timedelta(days=int(serial))
+
+
+# A period code of the warehouse: a year, a quarter, a half-year, a term or its mid-term.
+_PERIOD_CODE = re.compile(r"^(\d{4})(?:-Q([1-4])|-H([12])|-(\d{4})(?:-MID)?)?$")
+
+
+def period_first_day(period_code: str | None) -> date | None:
+    """2024 → 2024-01-01; 2024-Q3, 2024-H2 → 2024-07-01; a term S-E and its mid-term
+    S-E-MID → 1 January of S+1 (a term covers the years S+1..E); None for anything else."""
+    match = _PERIOD_CODE.match(period_code or "")
+    if match is None:
+        return None
+    year, quarter, half, term_end = match.groups()
+    if term_end:
+        return date(int(year) + 1, 1, 1)
+    return date(int(year), 3 * int(quarter) - 2 if quarter else 6 * int(half or 1) - 5, 1)

@@ -1,11 +1,12 @@
 """The bilingual messages of the gate: a failed value, a failed cross-value rule and an
-outlier, each naming its cell, Vietnamese first, with numbers written as each language
-writes them.
+outlier, each naming its cell, and an implausible report date, Vietnamese first, with
+numbers and dates written as each language writes them.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import pandas as pd
 
@@ -106,4 +107,30 @@ def _outlier_message(rule: str, row) -> tuple[str, str]:
         "Đề nghị kiểm tra lại.",
         f"cell {row.source_cell}: value {_number(row.value, 'en')} of {row.indicator_code} is "
         f"unusual against {against_en}; expected range {en_range}. Please check it.",
+    )
+
+
+_NOT_USED = (
+    "ngày này không được dùng để chọn bản báo cáo mới nhất.",
+    "this date is not used to choose the latest version of the report.",
+)
+
+
+def _future_report_date_message(written: str, received: date) -> tuple[str, str]:
+    """A report date more than a day after the warehouse received the file."""
+    return (
+        f"Ngày lập biểu '{written}' ở sau ngày kho nhận tệp ({received:%d/%m/%Y}) quá một "
+        f"ngày; {_NOT_USED[0]}",
+        f"The report date '{written}' is more than a day after the warehouse received the "
+        f"file ({received.isoformat()}); {_NOT_USED[1]}",
+    )
+
+
+def _early_report_date_message(written: str, period_code: str, start: date) -> tuple[str, str]:
+    """A report date before the first day of the reporting period."""
+    return (
+        f"Ngày lập biểu '{written}' ở trước kỳ báo cáo {period_code} (bắt đầu ngày "
+        f"{start:%d/%m/%Y}); {_NOT_USED[0]}",
+        f"The report date '{written}' is before the reporting period {period_code} (which "
+        f"begins on {start.isoformat()}); {_NOT_USED[1]}",
     )

@@ -24,18 +24,26 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from flows.domain.catalog import Catalog, load_catalog
+from flows.domain.periods import period_first_day
 from flows.domain.textnorm import fold
 from flows.quality import cross_value, outliers, rulebook
 from flows.quality.history import HISTORY_COLUMNS, _current
-from flows.quality.messages import _message, _outlier_message, _rule_message
+from flows.quality.messages import (
+    _early_report_date_message,
+    _future_report_date_message,
+    _message,
+    _outlier_message,
+    _rule_message,
+)
 from flows.quality.suites import SUITE_NAMES, _gx, build_suites, catalog_ranges
+from flows.reading.metadata import METADATA_LABELS
 from flows.reading.submission import Issue, Submission
 
 
@@ -55,14 +63,35 @@ class GateReport:
 
 
 _PERIOD_LABELS = {"ky bao cao", "ky", "thoi ky", "nam bao cao"}
+_REPORT_DATE_LABELS = set(METADATA_LABELS["report_date"])
+# A clerk's today (Vietnam, UTC+7) may be the archive's tomorrow: one day of slack.
+REPORT_DATE_SLACK = timedelta(days=1)
 
 
-def _period_as_written(metadata: dict[str, str]) -> str:
-    """The period as the clerk typed it, whatever label spelling the sheet used."""
+def _as_written(metadata: dict[str, str], labels: set[str]) -> str:
+    """A metadata value as the clerk typed it, whatever label spelling the sheet used."""
     for label, value in metadata.items():
-        if fold(label).strip(" :") in _PERIOD_LABELS:
+        if fold(label).strip(" :") in labels:
             return str(value)
     return ""
+
+
+def report_date_issue(submission: Submission) -> Issue | None:
+    """The warning of a report date that cannot choose the latest version of a report:
+    more than :data:`REPORT_DATE_SLACK` after its file was received, or before the first
+    day of its period. None without a report date, or with a plausible one."""
+    day, start = submission.report_date, period_first_day(submission.period_code)
+    if day is None:
+        return None
+    written = _as_written(submission.metadata, _REPORT_DATE_LABELS) or f"{day:%d/%m/%Y}"
+    received = submission.file.received_at.date()
+    if day > received + REPORT_DATE_SLACK:
+        vi, en = _future_report_date_message(written, received)
+    elif start is not None and day < start:
+        vi, en = _early_report_date_message(written, str(submission.period_code), start)
+    else:
+        return None
+    return Issue(rulebook.severity("report_date_implausible"), "report_date_implausible", vi, en)
 
 
 # The columns each suite is given: GE copies and filters the frames it validates, so
@@ -227,6 +256,8 @@ class QualityGate:
         lap("value_outliers")
         report.values_rejected = rejected
         for submission in accepted:
+            if issue := report_date_issue(submission):  # a warning: never rejects
+                submission.issues.append(issue)
             if not submission.observations and not submission.is_rejected:
                 submission.reject(
                     Issue(
@@ -377,7 +408,7 @@ class QualityGate:
                         "The reporting unit could not be identified.",
                     )
                 else:
-                    written = _period_as_written(submission.metadata)
+                    written = _as_written(submission.metadata, _PERIOD_LABELS)
                     vi, en = (
                         f"Kỳ báo cáo '{written}' không hợp lệ hoặc bị thiếu; hãy "
                         "ghi ví dụ 'Năm 2022', 'Quý I/2023', 'Sơ kết giữa nhiệm kỳ 2020-2025'.",
@@ -569,8 +600,8 @@ class QualityGate:
         position = values["submission_index"].to_numpy()
         unit_keys = np.array([s.unit_key for s in submissions], dtype=object)
         values = values.assign(unit_key=unit_keys[position])
-        report_dates = pd.Series(
-            [pd.Timestamp(s.report_date) if s.report_date else pd.NaT for s in submissions],
+        report_dates = pd.Series(  # as the warehouse ranks versions: not an implausible date
+            [pd.Timestamp(None if report_date_issue(s) else s.report_date) for s in submissions],
             dtype="datetime64[ns]",
         )
         received = pd.Series(

@@ -19,7 +19,8 @@ RAW_TABLES: dict[str, str] = {
         unit_key          VARCHAR,              -- null when the unit is unknown
         period_code       VARCHAR,              -- the sheet's own period; null when unknown
         report_date       DATE,
-        received_at       TIMESTAMP NOT NULL,   -- arrival in the landing folder (mtime, UTC)
+        received_at       TIMESTAMP NOT NULL,   -- first arrival of this content in the
+                                                -- archive (UTC), not the file's mtime
         staged_at         TIMESTAMP NOT NULL,
         status            VARCHAR NOT NULL,     -- 'accepted' or 'rejected'
         n_values          INTEGER NOT NULL,     -- values staged in raw.observations

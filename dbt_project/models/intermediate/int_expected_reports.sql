@@ -8,8 +8,10 @@
 -- wards in scope of each scheme its reporting wards belong to (the resolver only gives
 -- pre2025 units for periods ending before 2025-07-01, so a period gets the 2025 wards only
 -- when 2025 wards reported it). Only accepted submissions count as reported: a rejected
--- sheet has to be sent again. The first accepted report (earliest report_date, else date
--- received) decides timeliness, so a later correction does not make a ward late.
+-- sheet has to be sent again. The first accepted report (earliest usable report date, else
+-- date received) decides timeliness, so a later correction does not make a ward late. The
+-- usable report date is int_submissions__status's: a date the gate judged implausible (in
+-- the future, or before the period) is not used, and the date received stands in for it.
 
 with submissions as (
     select
@@ -17,6 +19,7 @@ with submissions as (
         unit_key,
         period_code,
         report_date,
+        usable_report_date,
         received_at
     from {{ ref('int_submissions__status') }}
     where
@@ -64,7 +67,7 @@ accepted as (
         submissions.received_at,
         wards.scheme,
         wards.scope_key,
-        coalesce(submissions.report_date, cast(submissions.received_at as date)) as reported_on
+        coalesce(submissions.usable_report_date, cast(submissions.received_at as date)) as reported_on
     from submissions
     inner join wards
         on submissions.unit_key = wards.unit_key

@@ -1,6 +1,9 @@
 -- The current version of each unit × indicator × period: among the observations of
--- submissions that were not rejected, an actual beats an estimate, then the later
--- report_date, then the later received_at, then the greater submission_id.
+-- submissions that were not rejected, an actual beats an estimate, then the submission
+-- that comes first in the one order of versions, int_submissions__status's
+-- supersession_order (usable report date, received_at, submission_id: defined there
+-- only), then the later row of the sheet. So the values of a unit and period come from the
+-- submission int_submissions__status calls current, wherever it has them.
 
 with observations as (
     select
@@ -34,6 +37,7 @@ submissions as (
         submission_id,
         report_date,
         received_at,
+        supersession_order,
         status
     from {{ ref('int_submissions__status') }}
     where status <> 'rejected'
@@ -80,9 +84,7 @@ ranked as (
             partition by observations.unit_key, observations.indicator_code, observations.period_code
             order by
                 observations.is_estimate asc,
-                submissions.report_date desc nulls last,
-                submissions.received_at desc,
-                observations.submission_id desc,
+                submissions.supersession_order asc,
                 observations.source_row desc
         ) as version_rank
     from observations

@@ -6,11 +6,14 @@ with submissions as (
         source_file,
         source_sheet,
         report_date,
+        report_date_used,
+        usable_report_date,
         received_at,
         raw_status,
         status,
         is_superseded,
         superseded_by_submission_id,
+        supersession_basis,
         n_values,
         n_errors,
         n_warnings,
@@ -63,12 +66,12 @@ completeness as (
 ),
 
 timed as (
-    -- The submission's own timing: its report date (else the day its file arrived)
+    -- The submission's own timing: its usable report date (else the day its file arrived)
     -- against its period's deadline, whatever its status.
     select
         submissions.submission_id,
         deadlines.deadline,
-        coalesce(submissions.report_date, cast(submissions.received_at as date)) as reported_on
+        coalesce(submissions.usable_report_date, cast(submissions.received_at as date)) as reported_on
     from submissions
     inner join deadlines
         on submissions.period_code = deadlines.period_code
@@ -107,7 +110,9 @@ select
     district_completeness.completeness_pct as district_completeness_pct,
     district_completeness.timeliness_pct as district_timeliness_pct,
     province_completeness.completeness_pct as province_completeness_pct,
-    province_completeness.timeliness_pct as province_timeliness_pct
+    province_completeness.timeliness_pct as province_timeliness_pct,
+    submissions.supersession_basis,
+    submissions.report_date_used
 from submissions
 left join units
     on submissions.unit_key = units.unit_key
