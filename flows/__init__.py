@@ -2,6 +2,7 @@
 
 The modules at this level are what Prefect runs: ``nightly`` (the flow, one task per
 stage), ``serve`` (its deployment on a cron schedule) and ``watch`` (the flow in a warm
-process, a night after each change), beside ``settings`` and ``progress``, which every
-part may use. The library under them is organised by role; see docs/architecture.md.
+process, a night after each change), beside ``settings``, ``progress`` and
+``subprocesses``, which every part may use. The library under them is organised by
+role; see docs/architecture.md.
 """

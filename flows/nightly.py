@@ -35,9 +35,11 @@ from flows.operations import distributed
 from flows.operations.runlock import run_lock
 from flows.quality.feedback import write_run_feedback
 from flows.quality.history import published_values
+from flows.quality.retention import prune_pages
 from flows.quality.validate import GateReport, QualityGate, warm_up
 from flows.reading.parse import read_all
 from flows.reading.submission import FileReading, LandedFile, Submission
+from flows.warehouse.access import private_files, restrict_warehouse_folder
 from flows.warehouse.dbt_build import project_parsed_meanwhile, run_dbt_build
 from flows.warehouse.publish import (
     PublishedState,
@@ -50,9 +52,11 @@ from flows.warehouse.publish import (
 )
 from flows.warehouse.receive import (
     ArchivedFile,
+    ArchiveWriteError,
+    archived_sha256s,
     clear_incoming,
     read_manifest,
-    receive_landing_folder,
+    receive,
 )
 from flows.warehouse.stage import StageCounts, connect, record_run, stage_submissions
 
@@ -106,6 +110,11 @@ class RunSummary:
     feedback_index: str | None = None  # the clerks' feedback pages of this run
     seconds_by_suite: dict[str, float] = field(default_factory=dict)
     dask_address: str | None = None  # the cluster that parsed and validated, or None: here
+    # Landing entries not received (not a regular file, unreadable): {'file', 'reason'}.
+    files_skipped: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # for the operator (a damaged manifest…)
+    archive_missing: int = 0  # staged files whose archived copy is gone (--full only)
+    allow_missing_archive: bool = False  # --full may proceed without them
 
     def status_line(self) -> str:
         """One line for the operator."""
@@ -134,6 +143,8 @@ class RunSummary:
         for rejection in self.rejections:
             sheet = f" [{rejection['sheet']}]" if rejection["sheet"] else ""
             lines.append(f"  rejected {rejection['file']}{sheet}: {rejection['reason']}")
+        lines += [f"  skipped {skip['file']}: {skip['reason']}" for skip in self.files_skipped]
+        lines += [f"  warning: {warning}" for warning in self.warnings]
         stages = ", ".join(f"{name} {secs:.2f}s" for name, secs in self.seconds_by_stage.items())
         lines.append(f"  time per stage: {stages}")
         if self.dask_address:
@@ -160,18 +171,33 @@ def _timed(summary: RunSummary, stage: str) -> Iterator[None]:
 
 
 @io_task
-def receive_files(raw_dir: Path, archive_root: Path) -> list[LandedFile]:
+def receive_files(raw_dir: Path, archive_root: Path, summary: RunSummary) -> list[LandedFile]:
     """Copy every new or changed landing file into the archive; parse only archived bytes.
 
     The archived copy is hashed while it is written, so what is parsed is exactly what
     was hashed, even if a clerk overwrites the landing file meanwhile. A file archived
     on an earlier night and untouched since (same ``stat`` fingerprint) is not read again:
-    see :func:`flows.warehouse.receive.receive_landing_folder`.
+    see :func:`flows.warehouse.receive.receive`. A landing entry that cannot be received
+    (not a regular file, unreadable) is skipped with a note; the night goes on.
     """
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"Landing folder {raw_dir} does not exist")
     clear_incoming(archive_root)
-    return [_landed(archived) for archived in receive_landing_folder(raw_dir, archive_root)]
+    receipt = receive(raw_dir, archive_root)
+    not_stored = [skipped for skipped in receipt.skipped if skipped.origin == "archive"]
+    if not_stored:
+        # The archive itself failed (a full disk): the machine needs its operator, and a
+        # night that published without these files would look complete.
+        raise ArchiveWriteError(
+            f"the archive could not store {len(not_stored)} files, e.g. "
+            f"{not_stored[0].relative_path}: {not_stored[0].reason_en}"
+        )
+    summary.files_skipped = [
+        {"file": skipped.relative_path, "reason": f"{skipped.reason_vi} / {skipped.reason_en}"}
+        for skipped in receipt.skipped
+    ]
+    summary.warnings.extend(receipt.warnings)
+    return [_landed(archived) for archived in receipt.archived]
 
 
 def _landed(archived: ArchivedFile) -> LandedFile:
@@ -365,7 +391,39 @@ def _to_parse(
     """New or changed contents; with ``full``, every file ever archived."""
     if full:
         received = received + [_landed(a) for a in read_manifest(archive_root)]
+        return _unique_contents(received)
     return [f for f in _unique_contents(received) if f.sha256 not in state.staged_sha256s]
+
+
+class ArchiveIncomplete(RuntimeError):
+    """``--full`` would rebuild from an archive that lost files the warehouse holds."""
+
+    def __init__(self, missing: list[str]) -> None:
+        more = f" … (+{len(missing) - 20})" if len(missing) > 20 else ""
+        shown = ", ".join(missing[:20]) + more
+        super().__init__(
+            f"Kho lưu trữ thiếu {len(missing)} tệp mà kho dữ liệu đang có; dựng lại toàn bộ "
+            "sẽ làm mất chúng (dùng --allow-missing-archive nếu chấp nhận). / The archive "
+            f"lacks {len(missing)} files the published warehouse holds; a full rebuild would "
+            f"drop them (pass --allow-missing-archive to accept that): {shown}"
+        )
+        self.missing = missing
+
+
+def _check_archive_holds_the_history(
+    summary: RunSummary, archive_root: Path, state: PublishedState
+) -> None:
+    """Refuse a full rebuild that would silently publish less than the warehouse holds."""
+    missing = sorted(
+        state.staged_files[sha] for sha in state.staged_sha256s - archived_sha256s(archive_root)
+    )
+    summary.archive_missing = len(missing)
+    if missing and not summary.allow_missing_archive:
+        raise ArchiveIncomplete(missing)
+    if missing:
+        summary.warnings.append(
+            f"--full without {len(missing)} files the archive lost (--allow-missing-archive)"
+        )
 
 
 @flow(name="chitieu-nightly", log_prints=False)
@@ -375,6 +433,7 @@ def nightly_pipeline(
     full: bool = False,
     dask_address: str | None = None,
     dask_chunk_size: int | None = None,
+    allow_missing_archive: bool = False,
 ) -> dict:
     """Run the whole pipeline once: landing folder ``raw_dir`` → published ``warehouse``.
 
@@ -383,7 +442,11 @@ def nightly_pipeline(
     ``dask_address`` (``tcp://host:8786``, default ``$CHITIEU_DASK_ADDRESS``) parses and
     validates on that Dask cluster, ``dask_chunk_size`` files per task (default
     ``$CHITIEU_DASK_CHUNK_SIZE``, else 64); the rest of the run stays here, and the
-    result is the same as a run here.
+    result is the same as a run here. ``allow_missing_archive``: let ``full`` rebuild even
+    when the archive lost files the published warehouse holds (refused otherwise).
+
+    What the run writes is readable by its owner only, or also by the reader group
+    (``$CHITIEU_READER_GROUP``): :mod:`flows.warehouse.access`.
     """
     dask_address = dask_address or settings.dask_address()
     chunk_size = dask_chunk_size or distributed.chunk_size_setting()
@@ -397,12 +460,17 @@ def nightly_pipeline(
         warehouse=str(warehouse_path),
         full=full,
         dask_address=dask_address,
+        allow_missing_archive=allow_missing_archive,
     )
+    restrict_warehouse_folder(warehouse_path.parent)
     with (
+        private_files(),
         run_lock(settings.lock_path(warehouse_path)),
         distributed.cluster_runner(dask_address) as cluster,
     ):
         _run_night(summary, raw_path, warehouse_path, started_at, cluster, chunk_size)
+        # Pages past their retention go; the warehouse keeps what they reported.
+        prune_pages(settings.quality_dir(warehouse_path), settings.retention_days())
     logger.info(summary.status_line())
     return summary.as_dict()
 
@@ -418,11 +486,14 @@ def _run_night(
     """The night's steps; ``cluster`` (a started ``DaskTaskRunner``) parses and validates."""
     archive_root = settings.archive_dir(warehouse)
     with _timed(summary, "receive"):
-        received = receive_files(raw_path, archive_root)
+        received = receive_files(raw_path, archive_root, summary)
     summary.files_seen = len(received)
-    state = PublishedState() if summary.full else read_published_state(warehouse)
+    state = read_published_state(warehouse)
+    if summary.full:
+        _check_archive_holds_the_history(summary, archive_root, state)
     to_parse = _to_parse(received, archive_root, state, summary.full)
-    summary.files_unchanged = sum(f.sha256 in state.staged_sha256s for f in received)
+    if not summary.full:
+        summary.files_unchanged = sum(f.sha256 in state.staged_sha256s for f in received)
     summary.build_fingerprint = build_fingerprint()
     if not to_parse and summary.build_fingerprint == state.build_fingerprint:
         summary.outcome = "current"

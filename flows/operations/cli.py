@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--full", action="store_true", help="rebuild the warehouse from every archived file"
     )
+    run.add_argument(
+        "--allow-missing-archive",
+        action="store_true",
+        help="with --full, rebuild even if the archive lost files the warehouse holds "
+        "(refused otherwise: they would silently drop out of the warehouse)",
+    )
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
     run.add_argument(
         "--progress",
@@ -231,6 +237,7 @@ def _run(args: argparse.Namespace) -> int:
                 warehouse=str(warehouse),
                 full=args.full,
                 dask_address=args.dask_address or settings.dask_address(),
+                allow_missing_archive=args.allow_missing_archive,
             )
     except RunInProgress as busy:
         print(f"chitieu run: {busy}", file=sys.stderr)
@@ -256,7 +263,7 @@ def _status(args: argparse.Namespace) -> int:
         if args.json
         else status.as_text()
     )
-    return EXIT_OK
+    return EXIT_OK if status.error is None else EXIT_FAILED
 
 
 def _export(args: argparse.Namespace) -> int:

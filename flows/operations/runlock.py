@@ -34,7 +34,10 @@ def run_lock(lock_file: Path) -> Iterator[None]:
         yield
         return
     lock_file.parent.mkdir(parents=True, exist_ok=True)
-    handle = lock_file.open("a+", encoding="utf-8")
+    # Owner only, like everything in the warehouse folder (flows/warehouse/access.py).
+    descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a lock file left by an older version may be 0644
+    handle = os.fdopen(descriptor, "a+", encoding="utf-8")
     try:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -12,8 +12,7 @@ from pathlib import Path
 import duckdb
 
 from flows import settings
-from flows.reading.submission import file_sha256
-from flows.warehouse.receive import landed_files
+from flows.warehouse.receive import NotARegularFile, landing_sha256, scan_landing_folder
 
 RECENT_RUNS = 5
 
@@ -30,7 +29,6 @@ class WarehouseStatus:
     runs: list[dict] = field(default_factory=list)
     disk_usage: dict[str, int] = field(default_factory=dict)
     error: str | None = None  # why the published warehouse could not be read
-
 
     @property
     def is_current(self) -> bool:
@@ -83,11 +81,20 @@ class WarehouseStatus:
 
 
 def _landing_hashes(raw_dir: Path) -> dict[str, str]:
+    """The content hash of every regular landing file, by the name the warehouse shows.
+
+    Opened as the archive opens them (regular files only, never blocking); a file that
+    cannot be read now is left out, as the next night would skip it.
+    """
     if not raw_dir.is_dir():
         return {}
-    return {
-        path.relative_to(raw_dir).as_posix(): file_sha256(path) for path in landed_files(raw_dir)
-    }
+    hashes = {}
+    for entry in scan_landing_folder(raw_dir):
+        try:
+            hashes[entry.relative_path] = landing_sha256(entry.path)
+        except (OSError, NotARegularFile):  # vanished, unreadable, or not a regular file now
+            continue
+    return hashes
 
 
 def _megabytes(size: int) -> str:
