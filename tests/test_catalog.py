@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flows.domain.catalog import (
     FUZZY_MATCH_THRESHOLD,
@@ -86,3 +89,42 @@ def test_read_catalog_from_another_file(tmp_path):
     path.write_text("\ufeff" + "\n".join(source[:3]) + "\n", encoding="utf-8")
     small = read_catalog(path)
     assert [indicator.indicator_code for indicator in small] == ["XD.DV_TRIEU_TAP", "XD.DV_HOC_NQ"]
+
+
+def _every_label_compared(catalog: Catalog, key: str):
+    """The fuzzy match as the full comparison with every label gives it."""
+    best_ratio, best = 0.0, None
+    for label, indicator in catalog._by_folded_name.items():
+        ratio = difflib.SequenceMatcher(None, key, label).ratio()
+        if ratio > best_ratio:
+            best_ratio, best = ratio, indicator
+    return best if best_ratio >= FUZZY_MATCH_THRESHOLD else None
+
+
+_LETTERS = "abcdeghiklmnopqrstuvxy "
+
+
+@st.composite
+def _names_near_a_label(draw, labels):
+    """A catalog label with a few letters changed, dropped or added, or any text."""
+    if draw(st.booleans()):
+        return draw(st.text(alphabet=_LETTERS, max_size=60))
+    name = list(draw(st.sampled_from(labels)))
+    for _ in range(draw(st.integers(0, 6))):
+        if not name:
+            break
+        at = draw(st.integers(0, len(name) - 1))
+        edit = draw(st.sampled_from(("change", "drop", "add")))
+        if edit == "drop":
+            del name[at]
+        else:
+            name[at : at + (edit == "change")] = [draw(st.sampled_from(_LETTERS))]
+    return "".join(name)
+
+
+_CATALOG = load_catalog()
+
+
+@given(_names_near_a_label(sorted(_CATALOG._by_folded_name)))
+def test_the_quick_fuzzy_match_is_the_full_comparison(key):
+    assert _CATALOG._fuzzy_match(key) is _every_label_compared(_CATALOG, key)

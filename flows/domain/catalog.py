@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import difflib
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,9 @@ FUZZY_MATCH_THRESHOLD = 0.88
 # Enough for every distinct row label of a national night; bounded all the same.
 _MAX_REMEMBERED_MATCHES = 100_000
 _NOT_YET_MATCHED = object()
+# Each thread's matchers, one per catalog label: a SequenceMatcher indexes its second
+# sequence once, and is changed by every comparison, so threads must not share one.
+_fuzzy_matchers = threading.local()
 
 _SPACES = re.compile(r"\s+")
 _ROW_NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*[.)]?|[-+*•])\s+")
@@ -136,12 +140,34 @@ class Catalog:
         return self._fuzzy_match(key)
 
     def _fuzzy_match(self, key: str) -> Indicator | None:
+        """The indicator of the label most like ``key``, if alike enough (first one on a tie).
+
+        ``real_quick_ratio`` and ``quick_ratio`` are upper bounds of ``ratio``: a label
+        that cannot reach the threshold, or beat the best so far, is passed over without
+        the full comparison, so a sheet of rows matching nothing stays cheap. The result
+        is the one comparing every label in full would give.
+        """
         best_ratio, best = 0.0, None
-        for label, indicator in self._by_folded_name.items():
-            ratio = difflib.SequenceMatcher(None, key, label).ratio()
+        for matcher, indicator in self._label_matchers():
+            matcher.set_seq1(key)
+            floor = max(best_ratio, FUZZY_MATCH_THRESHOLD)
+            if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
+                continue
+            ratio = matcher.ratio()
             if ratio > best_ratio:
                 best_ratio, best = ratio, indicator
         return best if best_ratio >= FUZZY_MATCH_THRESHOLD else None
+
+    def _label_matchers(self) -> list[tuple[difflib.SequenceMatcher, Indicator]]:
+        """This thread's matcher of each label, in label order (built once per catalog)."""
+        labels = tuple(self._by_folded_name.items())
+        built = getattr(_fuzzy_matchers, "by_labels", None)
+        if built is None or built[0] != labels:
+            matchers = [
+                (difflib.SequenceMatcher(None, "", label), indicator) for label, indicator in labels
+            ]
+            built = _fuzzy_matchers.by_labels = (labels, matchers)
+        return built[1]
 
 
 def _code_key(code: str) -> str:
