@@ -67,7 +67,7 @@ class WarehouseStatus:
                 f"  values {run['values_loaded']:>8}"
             )
         lines += [f"  waiting: {name}" for name in self.files_waiting[:20]]
-        if self.disk_usage:
+        if self.disk_usage and self.error is None:
             lines.append(
                 "  disk: "
                 + ", ".join(f"{name} {_megabytes(size)}" for name, size in self.disk_usage.items())
