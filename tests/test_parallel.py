@@ -8,7 +8,6 @@ import random
 from datetime import datetime
 from pathlib import Path
 
-import psutil
 import pytest
 
 from flows.domain.catalog import load_catalog
@@ -16,6 +15,7 @@ from flows.domain.reference import load_reference
 from flows.domain.units import UnitResolver
 from flows.reading.parse import read_all
 from flows.reading.submission import FileReading, LandedFile, file_sha256, read_submissions
+from tests.generators.processes import forks_left
 from tools.demo import generate_demo
 
 
@@ -105,20 +105,14 @@ def test_small_nights_and_one_worker_are_parsed_in_workers_too(demo_files, seria
     assert read_all(demo_files[:5], workers=2, chunk_size=64) == serial[:5]
     assert read_all(demo_files, workers=1, chunk_size=2) == serial
     assert read_all([], workers=2) == []
-    assert _children() == []
+    assert forks_left() == []
 
 
 def test_a_night_of_200_files(demo_files, serial):
     order = [i % len(demo_files) for i in range(200)]
     readings = read_all([demo_files[i] for i in order], workers=2)
     assert readings == [serial[i] for i in order]
-    assert _children() == []
-
-
-def _children() -> list[psutil.Process]:
-    """This process's children still running: parse workers left behind."""
-    children = psutil.Process().children(recursive=True)
-    return [child for child in children if child.status() != psutil.STATUS_ZOMBIE]
+    assert forks_left() == []
 
 
 def test_readings_are_picklable_and_hold_no_sheet_grids(serial):

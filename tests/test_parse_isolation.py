@@ -23,6 +23,7 @@ import pytest
 from flows.reading.parse import WALL_CLOCK_FACTOR, read_all, reader_state
 from flows.reading.submission import FileReading, LandedFile, file_sha256, read_submissions
 from flows.settings import PARSE_MEMORY_ENV, PARSE_SECONDS_ENV
+from tests.generators.processes import forks_left
 from tests.generators.small_sheets import HEADER, METADATA
 
 
@@ -69,20 +70,18 @@ def _check(night, readings, good, serial, bad_rules: dict[str, str]) -> dict[str
         (submission,) = by_path[name].submissions
         assert submission.rejection is not None and submission.rejection.rule == rule, name
         assert submission.rejection.message_vi and submission.rejection.message_en
-    assert _workers_left() == []
+    assert forks_left() == []
     return by_path
 
 
-def _workers_left() -> list[psutil.Process]:
-    """This process's children still running (a zombie is reaped already by join)."""
-    children = psutil.Process().children(recursive=True)
-    return [child for child in children if child.status() != psutil.STATUS_ZOMBIE]
-
-
 def _slow_csv(path: Path, rows: int) -> Path:
-    """A CSV table of unknown indicators: each row costs the catalog's fuzzy match (~5 ms)."""
+    """A long CSV table of unknown indicators, within every extent limit: each row costs the
+    table walk and the catalog's fuzzy match."""
     lines = [",".join(cell or "" for cell in row) for row in [*METADATA, HEADER]]
-    lines += [f"{i},,Số hộ được công nhận loại {i},hộ,,{i}," for i in range(rows)]
+    lines += [
+        f"{i},,Số hộ được công nhận loại {i} nhóm {i * 7919 % 10007} ấp {i % 97},hộ,,{i},"
+        for i in range(rows)
+    ]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
@@ -164,7 +163,7 @@ def test_a_one_file_night_is_read_in_a_worker_too(tmp_path, monkeypatch):
     dense = _landed(_memory_hog(tmp_path / "day-dac.ods"))
     (reading,) = read_all([dense], workers=4)
     assert reading.submissions[0].rejection.rule == "reader_limit"
-    assert _workers_left() == []
+    assert forks_left() == []
 
 
 def _kill_the_reader_of(fifo: Path, held: int, stop: threading.Event) -> None:
@@ -213,7 +212,7 @@ def test_a_worker_killed_by_a_signal_costs_the_file_it_was_reading(tmp_path, goo
 
 def test_a_file_over_the_cpu_limit_costs_that_file_only(tmp_path, good, serial, monkeypatch):
     monkeypatch.setenv(PARSE_SECONDS_ENV, "1")
-    slow = _landed(_slow_csv(tmp_path / "cham.csv", rows=1500))  # ~8 s of CPU
+    slow = _landed(_slow_csv(tmp_path / "cham.csv", rows=60_000))  # several seconds of CPU
     night = _night(good, [slow])
     started = time.monotonic()
     readings = read_all(night, workers=2, chunk_size=3)
