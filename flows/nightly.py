@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
@@ -410,6 +411,23 @@ class ArchiveIncomplete(RuntimeError):
         self.missing = missing
 
 
+def _history_for_a_full_rebuild(summary: RunSummary, warehouse: Path) -> PublishedState:
+    """What the published warehouse holds, for ``--full`` to check its archive against.
+
+    ``--full`` is also how a damaged warehouse is rebuilt: one that cannot be read gives
+    an empty history (nothing to check against) and a warning, not a failed night.
+    """
+    try:
+        return read_published_state(warehouse)
+    except duckdb.Error as error:
+        summary.warnings.append(
+            "the published warehouse could not be read "
+            f"({type(error).__name__}: {str(error).splitlines()[0][:200]}); --full rebuilds "
+            "it from the archive alone, without checking the archive against it"
+        )
+        return PublishedState()
+
+
 def _check_archive_holds_the_history(
     summary: RunSummary, archive_root: Path, state: PublishedState
 ) -> None:
@@ -488,14 +506,15 @@ def _run_night(
     with _timed(summary, "receive"):
         received = receive_files(raw_path, archive_root, summary)
     summary.files_seen = len(received)
-    state = read_published_state(warehouse)
     if summary.full:
+        state = _history_for_a_full_rebuild(summary, warehouse)
         _check_archive_holds_the_history(summary, archive_root, state)
-    to_parse = _to_parse(received, archive_root, state, summary.full)
-    if not summary.full:
+    else:
+        state = read_published_state(warehouse)
         summary.files_unchanged = sum(f.sha256 in state.staged_sha256s for f in received)
+    to_parse = _to_parse(received, archive_root, state, summary.full)
     summary.build_fingerprint = build_fingerprint()
-    if not to_parse and summary.build_fingerprint == state.build_fingerprint:
+    if not summary.full and not to_parse and summary.build_fingerprint == state.build_fingerprint:
         summary.outcome = "current"
         return
     with _timed(summary, "parse"):

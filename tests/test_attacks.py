@@ -645,6 +645,23 @@ def test_13_status_on_a_damaged_warehouse_says_so_in_one_line(night_b, tmp_path)
     assert len(lines) == 1 and "Traceback" not in status.stderr, status.explain()
 
 
+def test_13_full_rebuilds_a_damaged_warehouse_from_the_archive(night_b, tmp_path):
+    """``--full`` is how a damaged warehouse is rebuilt: it must not need to read it."""
+    folder = tmp_path / "wh"
+    shutil.copytree(night_b["after_b"], folder)
+    warehouse = folder / night_b["warehouse"].name
+    statuses = "select source_file, source_sheet, status from marts.rpt_submission_status"
+    before = sorted(map(tuple, (r.values() for r in _status_rows(warehouse, statuses))))
+    with warehouse.open("r+b") as handle:
+        handle.write(b"not a warehouse any more" * 512)
+    (tmp_path / "raw").mkdir()
+    night = _run(tmp_path / "raw", warehouse, "--full", timeout=600)
+    assert night.returncode == 0, night.explain()
+    assert any("could not be read" in warning for warning in night.summary["warnings"])
+    after = sorted(map(tuple, (r.values() for r in _status_rows(warehouse, statuses))))
+    assert after == before
+
+
 def test_13_a_failed_run_leaves_no_build_copy(later_nights):
     failing = later_nights["failing"].result()
     night = failing["night"]
