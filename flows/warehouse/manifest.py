@@ -44,9 +44,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
-from flows import settings
 from flows.reading.errors import UnreadableFile
-from flows.warehouse.access import UnknownReaderGroup, reader_gid
+from flows.warehouse.access import Privacy
 
 MANIFEST = "manifest.jsonl"
 # ``"clock": "archive"``: this line's ``received_at`` is the archive's first sight of the content.
@@ -128,84 +127,25 @@ def open_regular_file(path: Path | str, flags: int = 0, mode: int = 0o600) -> in
     return fd
 
 
-# --- Who may read the archive ------------------------------------------------------------
+# --- Who may read the archive ---------------------------------------------------------
 
 
-class ReaderGroupNotJoined(UnknownReaderGroup):
-    """``CHITIEU_READER_GROUP`` names a group this user is not a member of: the archive
-    cannot be given to it (caught with :class:`flows.warehouse.access.UnknownReaderGroup`)."""
+def tighten(archive_root: Path, privacy: Privacy) -> list[str]:
+    """Make an existing archive's root folder and manifest private; warnings if it cannot.
 
-
-@dataclass(frozen=True)
-class Privacy:
-    """The modes and group of what the archive writes: its owner's, and a reader group's.
-
-    Without a reader group, blobs are ``0o400``, folders ``0o700``, the manifest ``0o600``:
-    a clerk's report never becomes readable by every account of the machine. With one
-    (``CHITIEU_READER_GROUP``, :func:`flows.warehouse.access.reader_gid`), that group may
-    read too: ``0o440``, ``0o750``, ``0o640``. Modes and group are set explicitly, whatever
-    the umask or the parent folder's set-group-ID bit.
+    The root's mode is enough to stop others reaching blobs archived (world-readable)
+    before this rule: its shard folders and blobs keep their modes.
     """
-
-    gid: int | None = None
-
-    @classmethod
-    def from_settings(cls) -> Privacy:
-        """The privacy the settings ask for; a group that cannot be used is a clear error."""
-        gid = reader_gid()  # UnknownReaderGroup for a group this machine does not have
-        if gid is None:
-            return cls()
-        if os.geteuid() != 0 and gid != os.getegid() and gid not in os.getgroups():
-            raise ReaderGroupNotJoined(
-                f"${settings.READER_GROUP_ENV} names the group {settings.reader_group()!r}, "
-                "which this user is not a member of, so the archive cannot be given to it: "
-                "add the user to the group, or change the setting."
-            )
-        return cls(gid)
-
-    @property
-    def blob_mode(self) -> int:
-        return 0o400 if self.gid is None else 0o440
-
-    @property
-    def folder_mode(self) -> int:
-        return 0o700 if self.gid is None else 0o750
-
-    @property
-    def manifest_mode(self) -> int:
-        return 0o600 if self.gid is None else 0o640
-
-    def apply(self, target: Path | int, mode: int) -> None:
-        """Give ``target`` (a path, or an open descriptor) ``mode`` and the reader group."""
-        if isinstance(target, int):
-            found = os.fstat(target)
-            if stat.S_IMODE(found.st_mode) != mode:
-                os.fchmod(target, mode)
-            if self.gid is not None and found.st_gid != self.gid:
-                os.fchown(target, -1, self.gid)
-            return
-        found = os.stat(target, follow_symlinks=False)
-        if stat.S_IMODE(found.st_mode) != mode:
-            os.chmod(target, mode, follow_symlinks=False)
-        if self.gid is not None and found.st_gid != self.gid:
-            os.chown(target, -1, self.gid, follow_symlinks=False)
-
-    def tighten(self, archive_root: Path) -> list[str]:
-        """Make an existing archive's root folder and manifest private; warnings if it cannot.
-
-        The root's mode is enough to stop others reaching blobs archived (world-readable)
-        before this rule: its shard folders and blobs keep their modes.
-        """
-        warnings = []
-        targets = [(archive_root, self.folder_mode)]
-        if (archive_root / MANIFEST).is_file():
-            targets.append((archive_root / MANIFEST, self.manifest_mode))
-        for target, mode in targets:
-            try:
-                self.apply(target, mode)
-            except OSError as error:
-                warnings.append(f"could not make {target} private: {error}")
-        return warnings
+    warnings = []
+    targets = [(archive_root, privacy.folder_mode)]
+    if (archive_root / MANIFEST).is_file():
+        targets.append((archive_root / MANIFEST, privacy.file_mode))
+    for target, mode in targets:
+        try:
+            privacy.apply(target, mode)
+        except OSError as error:
+            warnings.append(f"could not make {target} private: {error}")
+    return warnings
 
 
 # --- Lines -------------------------------------------------------------------------------
@@ -513,9 +453,9 @@ def append_lines(archive_root: Path, entries: list[dict], privacy: Privacy) -> N
     if not entries and not path.exists():
         return
     flags = os.O_RDWR | os.O_APPEND | os.O_CREAT
-    fd = open_regular_file(path, flags, privacy.manifest_mode)
+    fd = open_regular_file(path, flags, privacy.file_mode)
     try:
-        privacy.apply(fd, privacy.manifest_mode)
+        privacy.apply(fd, privacy.file_mode)
         size = os.fstat(fd).st_size
         torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
         data = (b"\n" if torn else b"") + b"".join(

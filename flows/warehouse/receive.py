@@ -38,13 +38,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flows.reading.errors import internal_error_reason
+from flows.warehouse.access import Privacy, ReaderGroupNotJoined
 from flows.warehouse.manifest import (
     ARCHIVE_CLOCK,
     MANIFEST,
     ArchivedFile,
     NotARegularFile,
-    Privacy,
-    ReaderGroupNotJoined,
     StatFingerprint,
     append_lines,
     archived_sha256s,
@@ -55,6 +54,7 @@ from flows.warehouse.manifest import (
     read_manifest,
     read_manifest_with_warnings,
     reconcile,
+    tighten,
     utc_from_ns,
 )
 
@@ -273,7 +273,7 @@ def _copy_into_archive(
                     size += len(block)
                 with _archive_side():
                     os.fsync(writer.fileno())
-                    privacy.apply(writer.fileno(), privacy.blob_mode)
+                    privacy.apply(writer.fileno(), privacy.read_only_mode)
                     written_ns = os.fstat(writer.fileno()).st_mtime_ns
             after = StatFingerprint.of(os.fstat(reader.fileno()))
             sha256 = digest.hexdigest()
@@ -407,7 +407,7 @@ def receive(raw_dir: Path, archive_root: Path) -> Receipt:
     privacy = Privacy.from_settings()
     receipt = Receipt()
     if archive_root.is_dir():
-        receipt.warnings += privacy.tighten(archive_root)
+        receipt.warnings += tighten(archive_root, privacy)
         append_lines(archive_root, [], privacy)  # a torn last line is ended, then skipped
     tail = manifest_tail(archive_root)
     receipt.warnings += tail.take_warnings()
