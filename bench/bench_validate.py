@@ -42,7 +42,8 @@ DEFAULT_POOL = BENCH_DIR / "data" / f"pool-s{generate.DEFAULT_SEED}-y{generate.D
 
 def landed_files(pool: Path, n: int) -> list:
     """The first ``n`` files of the benchmark order, described as the receive step would."""
-    from flows.reading.submission import LandedFile, file_sha256
+    from flows.reading.submission import LandedFile
+    from flows.warehouse.receive import landing_sha256
 
     files = []
     for job in generate.plan_submissions(n):
@@ -54,7 +55,7 @@ def landed_files(pool: Path, n: int) -> list:
             LandedFile(
                 path=path,
                 relative_path=job.relative_path,
-                sha256=file_sha256(path),
+                sha256=landing_sha256(path),
                 size_bytes=stat.st_size,
                 received_at=datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None),
             )

@@ -24,7 +24,8 @@ from pathlib import Path
 from flows.domain.catalog import load_catalog
 from flows.domain.reference import load_reference
 from flows.domain.units import UnitResolver
-from flows.reading.submission import LandedFile, file_sha256, read_submissions
+from flows.reading.submission import LandedFile, read_submissions
+from flows.warehouse.receive import landing_sha256
 
 # (label, function name): stages of read_submissions by cumulative time (names may nest).
 STAGES = (
@@ -64,7 +65,7 @@ def landed(path: Path, root: Path) -> LandedFile:
     return LandedFile(
         path=path,
         relative_path=path.relative_to(root).as_posix(),
-        sha256=file_sha256(path),
+        sha256=landing_sha256(path),
         size_bytes=path.stat().st_size,
         received_at=datetime(2025, 1, 1),
     )

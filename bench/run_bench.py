@@ -62,7 +62,8 @@ from pathlib import Path
 import pandas as pd
 
 from flows.reading.parse import read_all
-from flows.reading.submission import LandedFile, file_sha256, read_submissions
+from flows.reading.submission import LandedFile, read_submissions
+from flows.warehouse.receive import landing_sha256
 
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))  # generate.py and the CLI shim sit beside this file
@@ -156,7 +157,7 @@ def _landed(path: Path, root: Path) -> LandedFile:
     return LandedFile(
         path=path,
         relative_path=path.relative_to(root).as_posix(),
-        sha256=file_sha256(path),
+        sha256=landing_sha256(path),
         size_bytes=stat.st_size,
         received_at=datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None),
     )

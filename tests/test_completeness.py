@@ -15,8 +15,9 @@ import pytest
 from flows.domain.catalog import load_catalog
 from flows.domain.reference import load_reference
 from flows.domain.units import UnitResolver
-from flows.reading.submission import LandedFile, file_sha256, read_submissions, submission_id
+from flows.reading.submission import LandedFile, read_submissions, submission_id
 from flows.settings import SEEDS_DIR
+from flows.warehouse.receive import landing_sha256
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +59,7 @@ def sheets(demo_run) -> list[dict]:
             continue
         path = raw_dir / relative
         landed = LandedFile(
-            path, relative, file_sha256(path), path.stat().st_size, datetime(2030, 1, 1)
+            path, relative, landing_sha256(path), path.stat().st_size, datetime(2030, 1, 1)
         )
         for sub in read_submissions(landed, catalog, resolver).submissions:
             assert sub.report_date is not None, relative  # every demo sheet is dated
@@ -155,7 +156,7 @@ def test_non_reporting_wards_are_missing_and_reporting_wards_are_timed(
 
 def test_a_correction_does_not_change_the_first_report(warehouse, demo_run):
     manifest, raw_dir = demo_run["manifest"], demo_run["raw_dir"]
-    original = submission_id(file_sha256(raw_dir / manifest.superseded_file), 0)
+    original = submission_id(landing_sha256(raw_dir / manifest.superseded_file), 0)
     row = _rows(
         warehouse,
         "select first_submission_id, reported from marts.rpt_completeness "

@@ -26,7 +26,8 @@ from flows.quality.feedback import (
     write_feedback,
     write_run_feedback,
 )
-from flows.reading.submission import Issue, LandedFile, Submission, file_sha256, read_submissions
+from flows.reading.submission import Issue, LandedFile, Submission, read_submissions
+from flows.warehouse.receive import landing_sha256
 from tools.demo import generate_demo
 
 HOSTILE = "<script>alert(1)</script>"
@@ -48,7 +49,7 @@ def resolver() -> UnitResolver:
 def _read(demo_dir: Path, resolver: UnitResolver, relative: str) -> list[Submission]:
     path = demo_dir / relative
     landed = LandedFile(
-        path, relative, file_sha256(path), path.stat().st_size, datetime(2025, 1, 2, 8, 30)
+        path, relative, landing_sha256(path), path.stat().st_size, datetime(2025, 1, 2, 8, 30)
     )
     return read_submissions(landed, load_catalog(), resolver).submissions
 

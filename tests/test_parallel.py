@@ -14,7 +14,8 @@ from flows.domain.catalog import load_catalog
 from flows.domain.reference import load_reference
 from flows.domain.units import UnitResolver
 from flows.reading.parse import read_all
-from flows.reading.submission import FileReading, LandedFile, file_sha256, read_submissions
+from flows.reading.submission import FileReading, LandedFile, read_submissions
+from flows.warehouse.receive import landing_sha256
 from tests.generators.processes import forks_left
 from tools.demo import generate_demo
 
@@ -28,7 +29,7 @@ def demo_files(tmp_path_factory) -> list[LandedFile]:
         LandedFile(
             path=root / name,
             relative_path=name,
-            sha256=file_sha256(root / name),
+            sha256=landing_sha256(root / name),
             size_bytes=(root / name).stat().st_size,
             received_at=datetime(2025, 1, 1),
         )

@@ -21,8 +21,9 @@ import psutil
 import pytest
 
 from flows.reading.parse import WALL_CLOCK_FACTOR, read_all, reader_state
-from flows.reading.submission import FileReading, LandedFile, file_sha256, read_submissions
+from flows.reading.submission import FileReading, LandedFile, read_submissions
 from flows.settings import PARSE_MEMORY_ENV, PARSE_SECONDS_ENV
+from flows.warehouse.receive import landing_sha256
 from tests.generators.processes import forks_left
 from tests.generators.small_sheets import HEADER, METADATA
 
@@ -32,7 +33,7 @@ def _landed(path: Path, relative: str | None = None) -> LandedFile:
     return LandedFile(
         path=path,
         relative_path=relative or path.name,
-        sha256=file_sha256(path) if is_file else hashlib.sha256(path.name.encode()).hexdigest(),
+        sha256=landing_sha256(path) if is_file else hashlib.sha256(path.name.encode()).hexdigest(),
         size_bytes=path.stat().st_size if is_file else 0,
         received_at=datetime(2025, 1, 1),
     )

@@ -30,8 +30,9 @@ from flows.outputs.template import (
     template_period,
     ward_for,
 )
-from flows.reading.submission import LandedFile, file_sha256, read_submissions
+from flows.reading.submission import LandedFile, read_submissions
 from flows.settings import INDICATOR_CATALOG_CSV
+from flows.warehouse.receive import landing_sha256
 from tools.demo_sheets import vn_decimal, vn_money_words, vn_thousands
 from tools.demo_wards import Ward, _ward_truth
 
@@ -77,7 +78,7 @@ def _validation_of(sheet, address: str):
 
 def _landed(path: Path) -> LandedFile:
     return LandedFile(
-        path, path.name, file_sha256(path), path.stat().st_size, datetime(2025, 1, 10)
+        path, path.name, landing_sha256(path), path.stat().st_size, datetime(2025, 1, 10)
     )
 
 

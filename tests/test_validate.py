@@ -13,7 +13,8 @@ from flows.domain.reference import load_reference
 from flows.domain.units import UnitResolver
 from flows.quality import rulebook
 from flows.quality.validate import QualityGate, warm_up
-from flows.reading.submission import LandedFile, file_sha256, read_submissions
+from flows.reading.submission import LandedFile, read_submissions
+from flows.warehouse.receive import landing_sha256
 from tests.generators.small_sheets import HEADER, save_sheet
 from tools.demo import generate_demo
 
@@ -36,7 +37,7 @@ RECEIVED = datetime(2025, 7, 1, 8, 0)
 
 def _submission(demo_dir, relative, received_at=RECEIVED):
     path = demo_dir / relative
-    landed = LandedFile(path, relative, file_sha256(path), path.stat().st_size, received_at)
+    landed = LandedFile(path, relative, landing_sha256(path), path.stat().st_size, received_at)
     resolver = UnitResolver(load_reference())
     (submission,) = read_submissions(landed, load_catalog(), resolver).submissions
     return submission
@@ -240,7 +241,7 @@ def test_report_date_typed_in_the_future_is_a_warning_naming_it(gate, tmp_path):
         ],
     )
     landed = LandedFile(
-        path, "tuong-lai.xlsx", file_sha256(path), path.stat().st_size, datetime(2026, 12, 6, 9)
+        path, "tuong-lai.xlsx", landing_sha256(path), path.stat().st_size, datetime(2026, 12, 6, 9)
     )
     resolver = UnitResolver(load_reference())
     (submission,) = read_submissions(landed, load_catalog(), resolver).submissions

@@ -7,7 +7,6 @@ problem found on the way, each with a bilingual message (Vietnamese first).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import zipfile
 import zlib
@@ -100,15 +99,6 @@ class Submission:
     @property
     def n_warnings(self) -> int:
         return sum(issue.severity == "warning" for issue in self.issues)
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def submission_id(sha256: str, sheet_index: int | None) -> str:
