@@ -72,7 +72,6 @@ __all__ = [
     "archived_sha256s",
     "clear_incoming",
     "display_name",
-    "landed_files",
     "landing_sha256",
     "open_regular_file",
     "read_manifest",
@@ -201,11 +200,6 @@ def scan_landing(raw_dir: Path) -> tuple[list[LandingEntry], list[SkippedFile]]:
 def scan_landing_folder(raw_dir: Path) -> list[LandingEntry]:
     """Regular files under the landing folder, with their ``stat`` (see :func:`scan_landing`)."""
     return scan_landing(raw_dir)[0]
-
-
-def landed_files(raw_dir: Path) -> list[Path]:
-    """Regular files under the landing folder, in a stable order (see :func:`scan_landing`)."""
-    return [entry.path for entry in scan_landing_folder(raw_dir)]
 
 
 def landing_sha256(path: Path) -> str:
