@@ -10,25 +10,7 @@
 -- An accepted submission is superseded when another accepted one for the same unit and
 -- period comes first in that order: exactly one is current per unit and period.
 
-with submissions as (
-    select
-        submission_id,
-        unit_key,
-        period_code,
-        source_file,
-        source_sheet,
-        report_date,
-        received_at,
-        raw_status,
-        n_values,
-        n_errors,
-        n_warnings,
-        n_unmapped_rows,
-        reason
-    from {{ ref('stg_raw__submissions') }}
-),
-
-implausible_report_dates as (
+with implausible_report_dates as (
     select distinct submission_id
     from {{ ref('stg_raw__issues') }}
     where rule_name = 'report_date_implausible'
@@ -54,7 +36,7 @@ dated as (
         case
             when implausible_report_dates.submission_id is null then submissions.report_date
         end as usable_report_date
-    from submissions
+    from {{ ref('stg_raw__submissions') }} as submissions
     left join implausible_report_dates
         on submissions.submission_id = implausible_report_dates.submission_id
 ),
