@@ -19,10 +19,9 @@ from flows.quality.retention import prune_pages, run_started_at
 from flows.warehouse.access import (
     UnknownReaderGroup,
     private_files,
-    restrict_file,
     restrict_warehouse_folder,
 )
-from flows.warehouse.publish import abandon_build, build_path, start_build
+from flows.warehouse.publish import abandon_build, build_path, publish, start_build
 
 
 def _mode(path) -> int:
@@ -82,13 +81,14 @@ def test_the_umask_is_given_back_after_the_night(tmp_path, no_reader_group):
         os.umask(before)
 
 
-def test_a_copied_warehouse_loses_its_old_mode(tmp_path, no_reader_group):
+def test_a_warehouse_published_from_a_copy_loses_the_copys_old_mode(tmp_path, no_reader_group):
     published = tmp_path / "warehouse.duckdb"
     duckdb.connect(str(published)).close()
-    os.chmod(published, 0o644)
+    os.chmod(published, 0o644)  # published before the warehouse was private
     building = start_build(published)
-    restrict_file(building)
-    assert _mode(building) == 0o600
+    assert _mode(building) == 0o644  # the copy keeps its source's mode…
+    publish(building, published)
+    assert _mode(published) == 0o600  # …and publishing gives it the owner's only
 
 
 def test_a_copy_that_fails_leaves_no_build_file(tmp_path):
