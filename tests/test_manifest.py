@@ -143,6 +143,29 @@ def test_an_append_after_a_torn_line_starts_on_a_new_line(tmp_path):
     assert json.loads(_lines(root)[3])["relative_path"] == "c.xlsx"
 
 
+def test_one_content_kept_as_two_blobs_has_one_first_sight(tmp_path, monkeypatch):
+    """The same bytes under two extensions are two blobs, written a moment apart: the
+    content's first sight is the earlier blob's, for both names, and again when the
+    manifest is lost and both blobs are listed again."""
+    raw, root = tmp_path / "raw", tmp_path / "archive"
+    _land(raw, "a.xlsx", b"the same bytes")
+    _land(raw, "b.csv", b"the same bytes")
+    first = receive.receive(raw, root).archived
+    assert len({f.archived_path for f in first}) == 2
+    assert len({f.received_at for f in first}) == 1
+    blobs = {f.archived_path.suffix: f.archived_path for f in first}
+    os.utime(blobs[".xlsx"], ns=(0, 1_700_000_000 * 10**9))  # the earlier blob…
+    os.utime(blobs[".csv"], ns=(0, 1_800_000_000 * 10**9))  # …is listed after this one
+    shutil.rmtree(raw)  # the landing files are gone too: only the blobs remain
+    raw.mkdir()
+    _manifest_path(root).unlink()
+    _fresh_process(monkeypatch)
+    receive.receive(raw, root)
+    relisted = [json.loads(line) for line in _lines(root) if b'"relisted"' in line]
+    earlier = manifest.utc_from_ns(1_700_000_000 * 10**9).isoformat()
+    assert [line["received_at"] for line in relisted] == [earlier, earlier]
+
+
 def test_a_deleted_manifest_lists_every_blob_again_with_its_first_sight(tmp_path, monkeypatch):
     raw, root = tmp_path / "raw", tmp_path / "archive"
     for ward in range(3):

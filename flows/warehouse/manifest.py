@@ -609,24 +609,29 @@ def reconcile(archive_root: Path, privacy: Privacy) -> list[str]:
     done = _reconciled.get(key)
     if done and (done.tail_version, done.listing_version) == (tail.version, listing.version):
         return warnings + done.missing
-    orphans = sorted(present - tail.named)
-    entries, relisted = [], []
-    written_at = datetime.now(UTC).replace(tzinfo=None).isoformat()
-    for blob in orphans:
+    orphans = {}
+    for blob in sorted(present - tail.named):
         try:
-            found = os.stat(archive_root / blob, follow_symlinks=False)
+            orphans[blob] = os.stat(archive_root / blob, follow_symlinks=False)
         except FileNotFoundError:
             continue
-        sha256, name = blob[3:67], blob[3:]
+    # A content's first sight: the earliest of its recorded sight and its blobs' mtimes
+    # (one content may be two blobs, under two extensions).
+    first_seen = dict(tail.first_seen)
+    for blob, found in orphans.items():
         mtime = utc_from_ns(found.st_mtime_ns)
-        first_seen = min(mtime, tail.first_seen.get(sha256, mtime))
+        first_seen[blob[3:67]] = min(mtime, first_seen.get(blob[3:67], mtime))
+    entries, relisted = [], []
+    written_at = datetime.now(UTC).replace(tzinfo=None).isoformat()
+    for blob, found in orphans.items():
+        sha256, name = blob[3:67], blob[3:]
         entries.append(
             {
                 "sha256": sha256,
                 "archived_path": blob,
                 "relative_path": RELISTED_PREFIX + name,
                 "size_bytes": found.st_size,
-                "received_at": first_seen.isoformat(),
+                "received_at": first_seen[sha256].isoformat(),
                 "archived_at": written_at,
                 "clock": ARCHIVE_CLOCK,
                 "relisted": True,

@@ -456,26 +456,32 @@ def _first_sightings(
 ) -> list[tuple[ArchivedFile, StatFingerprint | None] | None]:
     """Each copy's ``received_at`` made its content's first sight (None for a skipped file).
 
-    The manifest's earliest sight of the content if it has one, else the time its blob was
-    written, read once every copy is done (two names of one new content, copied at once,
-    then get the same time: the blob that stayed).
+    The manifest's earliest sight of the content if it has one, else the time its first
+    blob was written, read once every copy is done: names of one new content copied at
+    once get the same time, even when their extensions make them two blobs.
     """
     blob_times: dict[str, datetime] = {}
-    sightings: list[tuple[ArchivedFile, StatFingerprint | None] | None] = []
     for outcome in outcomes:
-        if isinstance(outcome, SkippedFile):
-            sightings.append(None)
+        if isinstance(outcome, SkippedFile) or outcome[0].sha256 in first_seen:
             continue
-        archived, fingerprint = outcome
-        when = first_seen.get(archived.sha256) or blob_times.get(archived.sha256)
-        if when is None:
-            try:
-                when = utc_from_ns(os.stat(archived.archived_path).st_mtime_ns)
-            except FileNotFoundError:
-                when = archived.received_at
-            blob_times[archived.sha256] = when
-        sightings.append((replace(archived, received_at=when), fingerprint))
-    return sightings
+        archived = outcome[0]
+        try:
+            written = utc_from_ns(os.stat(archived.archived_path).st_mtime_ns)
+        except FileNotFoundError:
+            written = archived.received_at
+        blob_times[archived.sha256] = min(written, blob_times.get(archived.sha256, written))
+    return [
+        None
+        if isinstance(outcome, SkippedFile)
+        else (
+            replace(
+                outcome[0],
+                received_at=first_seen.get(outcome[0].sha256) or blob_times[outcome[0].sha256],
+            ),
+            outcome[1],
+        )
+        for outcome in outcomes
+    ]
 
 
 def _append_arrivals(
