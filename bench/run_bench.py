@@ -727,6 +727,9 @@ def main(argv: list[str] | None = None) -> int:
         "results": results,
         "max_child_rss_bytes": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
     }
+    # Other benchmarks keep their latest figures in the same file, under keys of their own.
+    kept = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
+    report = {**{k: v for k, v in kept.items() if k not in report}, **report}
     args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     print()
     print(table(results))

@@ -514,7 +514,12 @@ def _run_night(
         summary.files_unchanged = sum(f.sha256 in state.staged_sha256s for f in received)
     to_parse = _to_parse(received, archive_root, state, summary.full)
     summary.build_fingerprint = build_fingerprint()
-    if not summary.full and not to_parse and summary.build_fingerprint == state.build_fingerprint:
+    if (
+        not summary.full
+        and not to_parse
+        and summary.build_fingerprint == state.build_fingerprint
+        and state.storage_version == settings.storage_version()
+    ):
         summary.outcome = "current"
         return
     with _timed(summary, "parse"):

@@ -30,9 +30,17 @@ SERVER_START_TIMEOUT_S = 120
 
 @contextmanager
 def local_prefect_server(home: Path, port: int) -> Iterator[str]:
-    """Start ``prefect server start`` on loopback with its database under ``home``."""
+    """Start ``prefect server start`` on loopback with its database under ``home``.
+
+    The server is told its address in its settings, not only by ``--host``/``--port``:
+    the UI it serves asks ``/ui-settings`` where the API is, and the server answers from
+    ``PREFECT_UI_API_URL``, which defaults to ``PREFECT_SERVER_API_HOST``/``_PORT``
+    (127.0.0.1:4200), whatever ``--port`` says. An operator's own ``PREFECT_UI_API_URL``
+    (a reverse proxy in front of the server) still wins.
+    """
     home.mkdir(parents=True, exist_ok=True)
-    api_url = f"http://127.0.0.1:{port}/api"
+    host = "127.0.0.1"
+    api_url = f"http://{host}:{port}/api"
     env = dict(os.environ)
     env.update(
         {
@@ -40,11 +48,13 @@ def local_prefect_server(home: Path, port: int) -> Iterator[str]:
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "DO_NOT_TRACK": "1",
             "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+            "PREFECT_SERVER_API_HOST": host,
+            "PREFECT_SERVER_API_PORT": str(port),
         }
     )
     env.pop("PREFECT_API_URL", None)
     log = (home / "server.log").open("ab")
-    server_address = ["--host", "127.0.0.1", "--port", str(port)]
+    server_address = ["--host", host, "--port", str(port)]
     server = subprocess.Popen(
         dying_with_parent([sys.executable, "-m", "prefect", "server", "start", *server_address]),
         env=env,

@@ -25,11 +25,20 @@ READER_GROUP_ENV = "CHITIEU_READER_GROUP"
 RETENTION_DAYS_ENV = "CHITIEU_RETENTION_DAYS"
 PARSE_MEMORY_ENV = "CHITIEU_PARSE_MEMORY_MB"
 PARSE_SECONDS_ENV = "CHITIEU_PARSE_SECONDS"
+STORAGE_VERSION_ENV = "CHITIEU_STORAGE_VERSION"
 
 DEFAULT_RETENTION_DAYS = 90
 # What one worker may use to read one file; a file needing more is rejected, not the night.
 DEFAULT_PARSE_MEMORY_MB = 2048
 DEFAULT_PARSE_SECONDS = 120
+
+# The DuckDB storage formats a published warehouse may be written in, each as DuckDB names
+# it (a file written as v1.1.0 says v1.0.0). The default is the one every client of the
+# BI matrix reads correctly, DuckDB 1.1 to 2.0, Python and Node; v1.3.0 is left out, as
+# DuckDB 1.3 reads whole text columns of such a file as NULL; v2.0.0 is DuckDB 2.0's own,
+# which no 1.x engine opens (docs/bi-tools.md).
+STORAGE_VERSIONS = ("v1.0.0", "v1.2.0", "v1.4.0", "v1.5.0", "v2.0.0")
+DEFAULT_STORAGE_VERSION = "v1.0.0"
 
 DEFAULT_RAW_DIR = PROJECT_ROOT / "data" / "raw"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse" / "warehouse.duckdb"
@@ -75,6 +84,16 @@ def parse_memory_bytes() -> int:
 def parse_cpu_seconds() -> int:
     """The CPU time a parse worker may spend on one file (``$CHITIEU_PARSE_SECONDS``)."""
     return _positive_int(PARSE_SECONDS_ENV, DEFAULT_PARSE_SECONDS)
+
+
+def storage_version() -> str:
+    """The DuckDB storage format the warehouse is published in (``$CHITIEU_STORAGE_VERSION``)."""
+    value = os.environ.get(STORAGE_VERSION_ENV) or DEFAULT_STORAGE_VERSION
+    if value not in STORAGE_VERSIONS:
+        raise ValueError(
+            f"${STORAGE_VERSION_ENV} must be one of {', '.join(STORAGE_VERSIONS)}, not {value!r}"
+        )
+    return value
 
 
 def _positive_int(variable: str, default: int) -> int:

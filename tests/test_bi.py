@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 
+import duckdb
 import pytest
 import sqlalchemy as sa
 from test_doc_queries import documented_queries
@@ -76,3 +77,33 @@ def test_an_open_bi_connection_does_not_block_the_nightly_publish(demo_run, tmp_
     finally:
         engine.dispose()
     assert count > 0
+
+
+def test_a_pooled_engine_sees_the_new_night_after_dispose(demo_run, tmp_path):
+    """A pooled connection keeps the file it opened: the night before, until the pool is
+    emptied. docs/bi-tools.md tells each tool how it lets go of its connections."""
+    published = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(demo_run["warehouse"], published)
+    building = tmp_path / "warehouse.build.duckdb"
+    shutil.copyfile(demo_run["warehouse"], building)
+    count_terms = sa.text("select count(*) from marts.dim_term")
+    engine = read_only_engine(published)  # SQLAlchemy pools file connections by default
+    try:
+        with engine.connect() as dashboard:
+            last_night = dashboard.execute(count_terms).scalar_one()
+        tonight = duckdb.connect(str(building))
+        tonight.execute(
+            "delete from marts.dim_term"
+            " where term_code = (select min(term_code) from marts.dim_term)"
+        )
+        tonight.close()
+        publish(building, published)
+        with engine.connect() as pooled:
+            still_last_night = pooled.execute(count_terms).scalar_one()
+        engine.dispose()
+        with engine.connect() as fresh:
+            new_night = fresh.execute(count_terms).scalar_one()
+    finally:
+        engine.dispose()
+    assert still_last_night == last_night
+    assert new_night == last_night - 1

@@ -33,6 +33,21 @@ def test_help_lists_commands_with_examples():
     assert "run" in result.stdout and "examples:" in result.stdout
 
 
+def test_a_reader_that_goes_away_ends_the_output_without_a_traceback(tmp_path):
+    """``chitieu status | head -1``: the pipe closes before the status is written."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    process = subprocess.Popen(
+        [str(CHITIEU), "status", "--warehouse", str(tmp_path / "none.duckdb")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    process.stdout.close()  # long before the script has imported what it needs
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141, stderr
+    assert "Traceback" not in stderr
+
+
 def test_the_console_script_leaves_its_objects_out_of_the_last_collections(tmp_path):
     """The script exits without the interpreter's last cycle collections walking every
     object the run made (``console_main``); a caller of ``main`` keeps collecting them."""

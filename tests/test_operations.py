@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.generators.processes import (
+    free_port,
+    port_closes,
+    start_in_own_session,
+    stop_session,
+    wait_for_deployment,
+)
 from tools.demo import generate_demo
 
 pytestmark = pytest.mark.slow
@@ -235,63 +241,23 @@ def test_status_says_whether_the_warehouse_is_current(demo_source, tmp_path, cle
     assert stale["is_current"] is False and len(stale["files_waiting"]) == 12
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_serve_registers_the_nightly_deployment_with_its_cron(tmp_path):
-    port = _free_port()
+    port = free_port()
     warehouse = tmp_path / "data" / "warehouse" / "warehouse.duckdb"
-    serve = subprocess.Popen(
+    serve = start_in_own_session(
         [
             *(str(CHITIEU), "serve", "--raw-dir", str(tmp_path / "raw")),
             *("--warehouse", str(warehouse), "--port", str(port), "--cron", "0 2 * * *"),
         ],
-        env=_env(None),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
+        _env(None),
     )
     try:
-        deployment = _wait_for_deployment(f"http://127.0.0.1:{port}/api", serve)
+        deployment = wait_for_deployment(f"http://127.0.0.1:{port}/api", serve)
     finally:
-        os.killpg(serve.pid, signal.SIGTERM)
-        try:
-            serve.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(serve.pid, signal.SIGKILL)
-    assert _port_closes(port), "the local Prefect server outlived `chitieu serve`"
+        stop_session(serve)
+    assert port_closes(port), "the local Prefect server outlived `chitieu serve`"
     (schedule,) = deployment.schedules
     assert schedule.schedule.cron == "0 2 * * *"
     assert schedule.schedule.timezone == "Asia/Ho_Chi_Minh"
     assert deployment.parameters["warehouse"] == str(warehouse)
     assert (warehouse.parent / "prefect" / "prefect.db").exists()
-
-
-def _port_closes(port: int, timeout_s: float = 30) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) != 0:
-                return True
-        time.sleep(0.5)
-    return False
-
-
-def _wait_for_deployment(api_url: str, serve: subprocess.Popen):
-    from prefect.client.orchestration import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    deadline = time.monotonic() + 180
-    with temporary_settings(updates={PREFECT_API_URL: api_url}):
-        while time.monotonic() < deadline:
-            assert serve.poll() is None, serve.stdout.read()[-3000:]
-            try:
-                with get_client(sync_client=True) as client:
-                    return client.read_deployment_by_name("chitieu-nightly/nightly")
-            except Exception:  # the server or the deployment is not there yet
-                time.sleep(1)
-    raise AssertionError("the deployment never appeared")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from flows import progress, settings
 from flows.operations.exit_codes import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_OUTPUT_CLOSED,
     EXIT_RUN_IN_PROGRESS,
     EXIT_USAGE,
 )
@@ -379,7 +381,13 @@ def console_main(argv: list[str] | None = None) -> int:
     (Prefect's log workers, the early server's stop) run as before. Only for the script: a
     process that calls :func:`main` and goes on (a test) keeps collecting them.
     """
-    code = main(argv)
+    try:
+        code = main(argv)
+    except BrokenPipeError:
+        # The pipe's reader is gone: Python would print a traceback, then fail again
+        # flushing stdout at exit. Nothing more can be said to anyone.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OUTPUT_CLOSED
     gc.freeze()
     return code
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from flows import settings
+from flows.warehouse.publish import storage_version_of
 from flows.warehouse.receive import NotARegularFile, landing_sha256, scan_landing_folder
 
 RECENT_RUNS = 5
@@ -24,6 +25,8 @@ class WarehouseStatus:
     warehouse: str
     published: bool
     published_at: str | None = None
+    storage_version: str | None = None  # the DuckDB storage format of the published file
+    wanted_storage_version: str = field(default_factory=settings.storage_version)
     landing_files: int = 0
     files_waiting: list[str] = field(default_factory=list)
     runs: list[dict] = field(default_factory=list)
@@ -32,7 +35,12 @@ class WarehouseStatus:
 
     @property
     def is_current(self) -> bool:
-        return self.published and self.error is None and not self.files_waiting
+        return (
+            self.published
+            and self.error is None
+            and not self.files_waiting
+            and self.storage_version == self.wanted_storage_version
+        )
 
     def status_line(self) -> str:
         """One line: current or not, and the last run's outcome."""
@@ -43,11 +51,15 @@ class WarehouseStatus:
                 f"{self.warehouse}: không đọc được kho dữ liệu / the warehouse cannot be read: "
                 f"{self.error}"
             )
-        state = (
-            "current"
-            if self.is_current
-            else f"NOT current: {len(self.files_waiting)} new or changed files waiting"
-        )
+        if self.is_current:
+            state = "current"
+        elif self.files_waiting:
+            state = f"NOT current: {len(self.files_waiting)} new or changed files waiting"
+        else:
+            state = (
+                f"NOT current: published as DuckDB storage {self.storage_version}, "
+                f"the next run rewrites it as {self.wanted_storage_version}"
+            )
         last = self.runs[0] if self.runs else None
         outcome = (
             f"last run {last['run_id']} finished {last['finished_at']}: "
@@ -56,7 +68,7 @@ class WarehouseStatus:
             if last
             else "no run recorded"
         )
-        return f"{self.warehouse}: {state}; {outcome}"
+        return f"{self.warehouse} (DuckDB storage {self.storage_version}): {state}; {outcome}"
 
     def as_text(self) -> str:
         lines = [self.status_line()]
@@ -141,7 +153,7 @@ def read_status(warehouse: Path, raw_dir: Path) -> WarehouseStatus:
     modified = datetime.fromtimestamp(warehouse.stat().st_mtime, UTC)
     status.published_at = modified.isoformat(timespec="seconds")
     try:
-        runs, staged = _published_runs(warehouse)
+        runs, staged, status.storage_version = _published_runs(warehouse)
     except (duckdb.Error, OSError) as error:
         status.error = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
         return status
@@ -163,8 +175,8 @@ def read_status(warehouse: Path, raw_dir: Path) -> WarehouseStatus:
     return status
 
 
-def _published_runs(warehouse: Path) -> tuple[list[tuple], set[str]]:
-    """The last runs recorded and the file hashes staged, read-only."""
+def _published_runs(warehouse: Path) -> tuple[list[tuple], set[str], str]:
+    """The last runs recorded, the file hashes staged and the storage format, read-only."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         runs = con.execute(
@@ -175,6 +187,7 @@ def _published_runs(warehouse: Path) -> tuple[list[tuple], set[str]]:
         staged = {
             row[0] for row in con.execute("select file_sha256 from raw.submissions").fetchall()
         }
+        version = storage_version_of(con)
     finally:
         con.close()
-    return runs, staged
+    return runs, staged, version

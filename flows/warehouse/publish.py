@@ -4,6 +4,12 @@ DuckDB allows one writer or many readers, and a reader blocks a writer. So a run
 never opens the published file for writing: it copies it to a build file, does all
 its work there, checkpoints and closes it, then ``os.replace``-s it over the
 published file. Readers see the old warehouse or the new one, never a half-built one.
+
+The published file is written in the storage format of ``$CHITIEU_STORAGE_VERSION``
+(flows/settings.py), which the DuckDB engines bundled by BI tools read. A new build file
+is created in that format and a copied one keeps it; only a warehouse published in
+another format (by an older chitieu, or before the setting changed) is rewritten once,
+at publish.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.settings import DBT_PROJECT_DIR
+from flows.settings import DBT_PROJECT_DIR, storage_version
 from flows.warehouse.access import restrict_file
 
 _BUILD_INPUTS = ("models", "macros", "seeds", "dbt_project.yml", "profiles.yml")
@@ -54,12 +60,14 @@ def start_build(published: Path, from_scratch: bool = False) -> Path:
     published.parent.mkdir(parents=True, exist_ok=True)
     building = build_path(published)
     abandon_build(building)
-    if published.exists() and not from_scratch:
-        try:
+    try:
+        if published.exists() and not from_scratch:
             shutil.copy2(published, building)
-        except BaseException:  # a full disk, an interrupt: no half copy is left behind
-            abandon_build(building)
-            raise
+        else:
+            open_build_file(building).close()  # created in the publishing storage format
+    except BaseException:  # a full disk, an interrupt: no half copy is left behind
+        abandon_build(building)
+        raise
     return building
 
 
@@ -69,6 +77,7 @@ class PublishedState:
 
     staged_sha256s: frozenset[str] = field(default_factory=frozenset)
     build_fingerprint: str | None = None
+    storage_version: str | None = None  # as DuckDB names the published file's format
     # One name each staged content arrived under (the first in file order), for messages.
     staged_files: dict[str, str] = field(default_factory=dict)
 
@@ -87,9 +96,10 @@ def published_state(published: Path) -> PublishedState:
             ).fetchall()
         )
         fingerprint = _last_build_fingerprint(con)
+        version = storage_version_of(con)
     finally:
         con.close()
-    return PublishedState(frozenset(staged_files), fingerprint, staged_files)
+    return PublishedState(frozenset(staged_files), fingerprint, version, staged_files)
 
 
 def last_build_fingerprint(database: Path) -> str | None:
@@ -105,6 +115,15 @@ def last_build_fingerprint(database: Path) -> str | None:
         return _last_build_fingerprint(con)
     finally:
         con.close()
+
+
+def storage_version_of(con: duckdb.DuckDBPyConnection) -> str:
+    """The storage format of the database ``con`` opened, as the setting names it: ``v1.0.0``."""
+    # DuckDB tags a file with the oldest release that reads it: 'v1.0.0+'.
+    tags = con.execute(
+        "select tags from duckdb_databases() where database_name = current_database()"
+    ).fetchone()[0]
+    return tags["storage_version"].removesuffix("+")
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -155,22 +174,55 @@ BUILD_FILE_CONFIG = {"max_vacuum_tasks": 0}
 
 
 def open_build_file(building: Path) -> duckdb.DuckDBPyConnection:
-    """A writable connection to a build file; its checkpoints never vacuum (see above)."""
-    return duckdb.connect(str(building), config=BUILD_FILE_CONFIG)
+    """A writable connection to a build file; its checkpoints never vacuum (see above).
+
+    A file it creates is in the publishing storage format; an existing file keeps its own.
+    """
+    config = {**BUILD_FILE_CONFIG, "storage_compatibility_version": storage_version()}
+    return duckdb.connect(str(building), config=config)
 
 
 def publish(building: Path, published: Path) -> None:
-    """Checkpoint the build file and atomically replace the published warehouse with it."""
+    """Checkpoint the build file and atomically replace the published warehouse with it.
+
+    A build file in another storage format than the setting's is first rewritten in it.
+    """
     if not building.is_file():
         # duckdb.connect would create an empty database here, and publish it.
         raise FileNotFoundError(f"Build file {building} is missing; nothing was published")
+    wanted = storage_version()
     con = open_build_file(building)
     try:
         con.execute("CHECKPOINT")
+        written = storage_version_of(con)
     finally:
         con.close()
+    if written != wanted:
+        _rewrite_in_format(building, wanted)
     restrict_file(building)  # a copy of the last warehouse keeps its mode: readers only
     os.replace(building, published)
+
+
+def _rewrite_in_format(building: Path, version: str) -> None:
+    """Replace ``building`` with a copy of every schema, table and view in ``version``."""
+    rewritten = building.with_name(building.name + ".rewrite")
+    abandon_build(rewritten)
+    try:
+        con = duckdb.connect()
+        try:
+            con.execute(f"attach {_sql_text(building)} as source (read_only)")
+            con.execute(f"attach {_sql_text(rewritten)} as rewritten (storage_version '{version}')")
+            con.execute("copy from database source to rewritten")
+            con.execute("detach rewritten")
+        finally:
+            con.close()
+        os.replace(rewritten, building)
+    finally:
+        abandon_build(rewritten)
+
+
+def _sql_text(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def abandon_build(building: Path) -> None:
