@@ -149,3 +149,20 @@ def parsed_demo(demo, catalog):
         assert len(workbook.sheets) == 1, relative
         sheets[relative] = workbook.sheets[0]
     return sheets
+
+
+# ------------------------------------------------------------------ Superset
+
+
+def pytest_collection_finish(session):
+    """Install Superset in the background while the other tests run, when its test will run.
+
+    A cold install and initialisation take over a minute (tests/bi_clients/superset.py);
+    started here, they overlap the rest of the suite, and tests/test_superset.py waits.
+    """
+    if session.config.option.collectonly:
+        return
+    if any(item.path.name == "test_superset.py" for item in session.items):
+        from tests.bi_clients.superset import start_preparing
+
+        start_preparing()

@@ -36,6 +36,8 @@ CLIENTS_DIR = Path(__file__).parent / "bi_clients"
 # is the project's own. 1.1 to 1.3 are older than any BI tool pins today: they show how
 # far back the default format reaches.
 PYTHON_RELEASES = ("1.1.3", "1.2.2", "1.3.2", "1.4.5", "1.5.6")
+# docs/bi-tools.md's SQLAlchemy recipe, as a user installs it beside their tools.
+SQLALCHEMY_RECIPE = ("duckdb==1.5.6", "duckdb-engine==0.17.0", "sqlalchemy==2.0.58")
 CLI_RELEASE = "1.5.6"  # the DuckDB shell on PyPI (duckdb-cli) starts at 1.4.4
 NODE_API_RELEASE = "1.5.6-r.1"
 EVIDENCE_CONNECTOR = "@evidence-dev/duckdb@2.0.1"
@@ -53,6 +55,14 @@ class Client:
 def _python_client(release: str) -> Client:
     python = python_env(f"duckdb-{release}", [f"duckdb=={release}"])
     return Client(f"Python duckdb {release}", (str(python), str(CLIENTS_DIR / "read_marts.py")))
+
+
+def _sqlalchemy_client(requirements: tuple[str, ...]) -> Client:
+    python = python_env("sqlalchemy-duckdb", list(requirements))
+    return Client(
+        "SQLAlchemy + duckdb-engine",
+        (str(python), str(CLIENTS_DIR / "read_marts.py"), "--sqlalchemy"),
+    )
 
 
 def _cli_client(release: str) -> Client:
@@ -77,6 +87,7 @@ def clients() -> list[Client]:
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = [pool.submit(_python_client, release) for release in PYTHON_RELEASES]
         futures.append(pool.submit(_cli_client, CLI_RELEASE))
+        futures.append(pool.submit(_sqlalchemy_client, SQLALCHEMY_RECIPE))
         futures.append(
             pool.submit(
                 _node_client,

@@ -33,6 +33,7 @@ examples:
   chitieu template --unit pre2025:21469 --period 2024  # the xlsx a ward office fills in
   chitieu template --district pre2025:534 --period 2024 --out templates/  # one per ward
   chitieu report --unit pre2025:534 --term 2020-2025  # one self-contained HTML report
+  chitieu superset-bundle --out chitieu-superset.zip  # the Superset dashboard, to import
   chitieu run --dask-address tcp://10.0.0.5:8786  # parse and validate on a Dask cluster
   chitieu serve --cron "0 2 * * *"              # nightly at 02:00 Asia/Ho_Chi_Minh
   chitieu watch --poll 5                        # stay warm; a night after each change
@@ -164,6 +165,23 @@ def _parser() -> argparse.ArgumentParser:
         help="HTML file to write (default: report-<unit>-<term>.html)",
     )
     _add_warehouse(report)
+    superset_bundle = commands.add_parser(
+        "superset-bundle",
+        help="write the Superset dashboard as a ZIP to import",
+        description="Write the dashboard chitieu of bi/superset/ (completeness by district, "
+        "target achievement, a ward's trend, term over term) as a ZIP that Superset 6.1 "
+        "imports (Dashboards → Import, or superset import-dashboards -p FILE -u USER), its "
+        "database the published warehouse, opened read-only.",
+        epilog=EXAMPLES,
+        formatter_class=formatter,
+    )
+    superset_bundle.add_argument(
+        "--out",
+        type=Path,
+        default=Path("chitieu-superset.zip"),
+        help="ZIP file to write (default: chitieu-superset.zip here)",
+    )
+    _add_warehouse(superset_bundle)
     serve = commands.add_parser(
         "serve",
         help="serve the nightly flow on a cron schedule (Prefect deployment)",
@@ -333,6 +351,22 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _superset_bundle(args: argparse.Namespace) -> int:
+    """Write the ZIP, print its path; 1 without a warehouse, 2 for a path no URI can hold."""
+    from flows.outputs.superset_bundle import write_superset_bundle
+
+    warehouse = (args.warehouse or settings.warehouse_path()).resolve()
+    if not warehouse.exists():
+        print(f"chitieu superset-bundle: no published warehouse at {warehouse}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        print(write_superset_bundle(warehouse, args.out))
+    except ValueError as error:
+        print(f"chitieu superset-bundle: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
 def _serve(args: argparse.Namespace) -> int:
     from flows.serve import serve_nightly
 
@@ -365,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         "export": _export,
         "template": _template,
         "report": _report,
+        "superset-bundle": _superset_bundle,
         "serve": _serve,
         "watch": _watch,
     }

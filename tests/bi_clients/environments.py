@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flows.settings import PROJECT_ROOT
+from flows.subprocesses import dying_with_parent
 
 CACHE_ROOT = Path(
     os.environ.get("CHITIEU_BI_CLIENTS_CACHE", PROJECT_ROOT / ".cache" / "bi-clients")
@@ -49,13 +50,21 @@ def _ready(folder: Path, recipe: str) -> bool:
     return marker.is_file() and marker.read_text(encoding="utf-8") == recipe
 
 
-def _run(command: Sequence[str | Path], cwd: Path | None = None) -> None:
+def run_checked(
+    command: Sequence[str | Path],
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout_s: float = INSTALL_TIMEOUT_S,
+) -> None:
+    """Run an install or set-up step; a failure raises with the end of its output."""
+    # An install outlives no test session: the lock goes with the session, the installer too.
     done = subprocess.run(
-        [str(part) for part in command],
+        dying_with_parent([str(part) for part in command]),
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
-        timeout=INSTALL_TIMEOUT_S,
+        timeout=timeout_s,
     )
     if done.returncode != 0:
         raise RuntimeError(
@@ -71,8 +80,8 @@ def python_env(name: str, requirements: Sequence[str]) -> Path:
     with _locked(folder):
         if not _ready(folder, recipe):
             shutil.rmtree(folder, ignore_errors=True)
-            _run([sys.executable, "-m", "venv", folder])
-            _run(
+            run_checked([sys.executable, "-m", "venv", folder])
+            run_checked(
                 [
                     python,
                     "-m",
@@ -102,7 +111,7 @@ def node_env(name: str, packages: Sequence[str], overrides: dict[str, str] | Non
             if overrides:
                 manifest["overrides"] = overrides
             (folder / "package.json").write_text(json.dumps(manifest), encoding="utf-8")
-            _run(
+            run_checked(
                 ["npm", "install", "--no-audit", "--no-fund", "--save-exact", *packages], cwd=folder
             )
             (folder / _MARKER).write_text(recipe, encoding="utf-8")
