@@ -16,6 +16,7 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 INDICATOR_CATALOG_CSV = SEEDS_DIR / "indicator_catalog.csv"
 TERMS_CSV = SEEDS_DIR / "terms.csv"
 VALIDATION_RULES_CSV = SEEDS_DIR / "validation_rules.csv"
+HEADER_SPELLINGS_CSV = SEEDS_DIR / "header_spellings.csv"  # column roles by header text
 EXPECTATIONS_DIR = PROJECT_ROOT / "quality" / "expectations"  # the versioned GE suites
 
 WAREHOUSE_ENV = "CHITIEU_WAREHOUSE"

@@ -57,6 +57,8 @@ def test_load_catalog_is_cached():
         (None, "Tỷ lệ gia đình văn hoá", "VH.GD_VAN_HOA_TYLE"),  # old tone placement
         (None, unicodedata.normalize("NFD", "Số hộ nghèo"), "VH.HO_NGHEO"),
         (None, "1. Số hộ nghèo:", "VH.HO_NGHEO"),  # numbering and colon
+        (None, "a) Hộ nghèo", "VH.HO_NGHEO"),  # numbered with a letter
+        (None, "B. Dân số", "VH.DAN_SO"),
         (None, "Tỷ lệ người dân tham gia bảo hiễm y tế", "VH.BHYT_TYLE"),  # typo: fuzzy
         (None, "Tổng số đảng viên được triệu tập", "XD.DV_TRIEU_TAP"),  # fuzzy alias
         ("XX.UNKNOWN", "Số hộ sử dụng nước sạch", None),
@@ -128,3 +130,68 @@ _CATALOG = load_catalog()
 @given(_names_near_a_label(sorted(_CATALOG._by_folded_name)))
 def test_the_quick_fuzzy_match_is_the_full_comparison(key):
     assert _CATALOG._fuzzy_match(key) is _every_label_compared(_CATALOG, key)
+
+
+# ------------------------------------------------------------------ footnote markers
+
+FOOTNOTE_MARKERS = ["(*)", "(**)", "( * )", "(1)", "(12)", "(a)", "*", "**", "¹", "²³", "⁽¹⁾"]
+
+
+@pytest.mark.parametrize("marker", FOOTNOTE_MARKERS)
+@pytest.mark.parametrize("spacing", [" ", ""], ids=["spaced", "glued"])
+@pytest.mark.parametrize("after", ["", ":", " (*)"], ids=["", "colon", "two markers"])
+def test_footnote_markers_are_left_out_of_the_matching_key(marker, spacing, after):
+    assert name_key(f"Tỷ lệ hộ nghèo{spacing}{marker}{after}") == "ty le ho ngheo"
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        # Words in brackets are part of the name (an alias of the catalog is written so).
+        (
+            "Tỷ lệ hộ nghèo (theo chuẩn nghèo đa chiều)",
+            "ty le ho ngheo (theo chuan ngheo da chieu)",
+        ),
+        ("Số hộ nghèo (hộ)", "so ho ngheo (ho)"),
+        ("Dân số 2024", "dan so 2024"),  # a number without brackets is no marker
+        ("(*) Số hộ nghèo", "(*) so ho ngheo"),  # a leading marker: a footnote line, not a name
+    ],
+)
+def test_brackets_that_are_no_marker_stay(name, key):
+    assert name_key(name) == key
+
+
+@given(
+    st.sampled_from(sorted({label for i in _CATALOG for label in (i.name_vi, *i.aliases_vi)})),
+    st.sampled_from(FOOTNOTE_MARKERS),
+    st.sampled_from(["", " "]),
+)
+def test_a_name_with_a_footnote_marker_matches_as_the_name(label, marker, spacing):
+    assert _CATALOG.match_name(f"{label}{spacing}{marker}") is _CATALOG.match_name(label)
+
+
+def test_a_marked_row_is_matched_and_kept_as_typed():
+    """The marker is gone from matching only: an unmapped row keeps its name as typed."""
+    from flows.reading.table import parse_sheet
+    from flows.reading.workbook import SheetGrid
+
+    rows = [
+        ["Kỳ báo cáo: Năm 2024"],
+        ["STT", "Chỉ tiêu", "ĐVT", "Thực hiện"],
+        [1, "Tỷ lệ hộ nghèo (*)", "%", "2,2"],
+        [2, "Số đảng viên mới được kết nạp¹", "người", 5],
+        [3, "Số hộ dùng nước sạch (**)", "hộ", 2100],
+        ["(*) Theo chuẩn nghèo đa chiều"],
+    ]
+    sheet = parse_sheet(SheetGrid("s", 0, True, rows), _CATALOG)
+    values = {o.indicator_code: o.value for o in sheet.observations}
+    assert values == {"VH.HO_NGHEO_TYLE": 2.2, "XD.KET_NAP_DV": 5}
+    assert [r.name_text for r in sheet.unmapped_rows] == ["Số hộ dùng nước sạch (**)"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Tỷ lệ hộ nghèo (%)", "Tỷ lệ hộ nghèo, %", "Tỷ lệ hộ nghèo %", "Tỷ lệ hộ nghèo (%) (*)"],
+)
+def test_a_percent_sign_typed_as_the_unit_is_not_part_of_the_name(typed):
+    assert load_catalog().match(None, typed).indicator_code == "VH.HO_NGHEO_TYLE"

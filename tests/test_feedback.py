@@ -1,7 +1,8 @@
 """Feedback pages for clerks, written from real submissions parsed from demo files.
 
 Problems are attached by hand (a value error with its cell, a warning, a rejection of
-the whole sheet) so that these tests pin the page, not the quality rules.
+the whole sheet) so that these tests pin the page, not the quality rules; the count of
+values read, loaded and rejected is checked once through the real gate.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from flows.domain.reference import load_reference
 from flows.domain.units import UnitResolver
 from flows.quality.feedback import (
     INDEX_NAME,
+    ValueCounts,
     feedback_file_name,
     render_feedback,
+    value_counts,
     verdict_of,
     write_feedback,
     write_run_feedback,
 )
+from flows.quality.validate import QualityGate
 from flows.reading.submission import Issue, LandedFile, Submission, read_submissions
 from flows.warehouse.receive import landing_sha256
 from tools.demo import generate_demo
@@ -186,6 +190,53 @@ def test_rejection_of_the_whole_submission_gives_reason_and_what_to_do(
     assert "không xác định được" in page  # the unit could not be identified
 
 
+def _header_value(page: str, label_en: str) -> str:
+    """The text of the header entry whose English label is ``label_en``, tags removed."""
+    match = re.search(
+        r"<dt>[^<]*<span class=\"en\">/ " + re.escape(label_en) + r"</span></dt><dd>(.*?)</dd>",
+        page,
+    )
+    assert match, label_en
+    return html.unescape(re.sub(r"<[^>]+>", "", match.group(1)))
+
+
+def test_a_rejected_sheet_says_what_was_read_and_that_none_was_loaded(demo_dir, resolver, tmp_path):
+    """Values read are not values accepted: a rejected sheet loads none of them."""
+    submission = _one(demo_dir, resolver, "loi/don-vi-khong-ro.xlsx")
+    read = len(submission.observations)
+    assert submission.is_rejected and read > 0
+    page = _text(write_feedback(submission, tmp_path))
+    assert "Values accepted" not in page and "Số giá trị đã nhận" not in page
+    assert _header_value(page, "Values read") == str(read)
+    assert _header_value(page, "Values loaded") == "Không giá trị nào được nạp / None was loaded"
+    assert _before(page, "Số giá trị đọc được", "Values read")
+    assert value_counts(submission) == ValueCounts(read, 0, 0, read)
+
+
+def test_a_loaded_sheet_says_how_many_values_were_loaded_warned_and_rejected(
+    demo_dir, resolver, tmp_path
+):
+    """Through the real gate: a rate out of range is rejected, a poverty rate contradicting
+    its households is loaded with both parts, all three marked."""
+    submission = _one(demo_dir, resolver, CLEAN_FILE)
+    read = len(submission.observations)
+    for index, obs in enumerate(submission.observations):
+        changed = {"VH.BHYT_TYLE": 150.0, "VH.HO_NGHEO_TYLE": 5.0}.get(obs.indicator_code)
+        if changed is not None:
+            submission.observations[index] = dataclasses.replace(obs, value=changed)
+    QualityGate(load_catalog()).check([submission])
+    assert not submission.is_rejected and len(submission.observations) == read - 1
+    assert value_counts(submission) == ValueCounts(read, read - 1, 3, 1)
+    page = _text(write_feedback(submission, tmp_path))
+    assert _header_value(page, "Values read") == str(read)
+    assert _header_value(page, "Values loaded") == (
+        f"{read - 1} — có cảnh báo: 3; bị từ chối: 1 / with warnings: 3; rejected: 1"
+    )
+    assert "None was loaded" not in page
+    rows = re.findall(r"<tr class=\"(error|warning)\">", page)
+    assert rows == ["error", "warning", "warning", "warning"]
+
+
 def test_unreadable_file_is_rejected_with_a_remedy(demo_dir, resolver, tmp_path):
     submission = _one(demo_dir, resolver, "loi/bao-cao-hong.xlsx")
     assert submission.source_sheet is None
@@ -221,7 +272,8 @@ def test_clean_submission_gets_a_receipt(demo_dir, resolver, tmp_path):
     assert "Đã nhận" in page and "Received" in page and "Bị từ chối" not in page
     assert _before(page, "Không có lỗi hay cảnh báo nào", "No errors or warnings")
     assert "<table>" not in page  # no problem table
-    assert f">{len(submission.observations)}<" in page  # values accepted
+    assert _header_value(page, "Values read") == str(len(submission.observations))
+    assert _header_value(page, "Values loaded").startswith(f"{len(submission.observations)} — ")
     assert "15/12/2024" in page or submission.report_date.strftime("%d/%m/%Y") in page
 
 

@@ -1,17 +1,22 @@
-"""The table walk (flows.reading.table): the demo's values parsed from their cells, and small
-sheets for money units, sections, notes, cell errors and the walk's shortcuts.
+"""The table walk (flows.reading.table): the demo's values parsed from their cells, small
+sheets for money units, sections, notes, cell errors and the walk's shortcuts, sheets typed
+wholly in a legacy font, and what a file without a table is told.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
 
+from flows.domain.textnorm import encode_tcvn3, encode_vni, repair_legacy_encoding
 from flows.domain.values import parse_value
 from flows.reading.headers import classify_header
-from flows.reading.table import parse_sheet, parse_workbook
+from flows.reading.table import parse_sheet, parse_workbook, sheet_text_repaired
 from flows.reading.workbook import SheetGrid, read_workbook
 from tests.generators.small_sheets import HEADER, METADATA, one_observation, save_sheet
 from tools.demo import generate_demo
@@ -216,6 +221,19 @@ def test_sections_footnotes_and_notes(tmp_path, catalog):
     ]
 
 
+def test_a_footnote_line_marked_with_a_superscript_ends_the_table(catalog):
+    rows = [
+        ["Kỳ báo cáo: Năm 2024"],
+        ["Mã chỉ tiêu", "Chỉ tiêu", "ĐVT", "Thực hiện"],
+        ["VH.DAN_SO", "Dân số¹", "người", 9000],
+        ["¹ Số liệu ước tính đến 30/11"],
+        ["VH.TONG_HO", "Tổng số hộ", "hộ", 3200],  # below the footnotes: not the table
+    ]
+    sheet = parse_sheet(SheetGrid("s", 0, True, rows), catalog)
+    assert [o.indicator_code for o in sheet.observations] == ["VH.DAN_SO"]
+    assert not sheet.unmapped_rows
+
+
 def test_value_column_without_a_period_is_an_issue(tmp_path, catalog):
     rows = [HEADER, ["1", "VH.DAN_SO", "Dân số", "người", None, 9000]]
     sheet = parse_sheet(read_workbook(save_sheet(tmp_path / "noperiod.xlsx", rows))[0], catalog)
@@ -296,6 +314,8 @@ FIRST_CELLS = [
     "Nơi nhận:",
     "Bí thư",
     "(2) Tính đến 31/12",
+    "¹ Số liệu ước tính",
+    "²Nguồn: UBND",
     "XD.DV_TRIEU_TAP",
     "",
     " ",
@@ -346,7 +366,7 @@ def test_first_cell_reading_of_any_float_is_neither():
     @given(st.floats(allow_nan=True, allow_infinity=True))
     def check(number):
         assert _first_cell_reading(number) == (False, False)
-        assert not _are_column_numbers([number, "1", "2"])
+        assert not _are_column_numbers([number, "1", "2"], header_columns=5)
         assert not _is_footer_cell(number)
 
     check()
@@ -386,3 +406,178 @@ def test_cells_picker_reads_none_beyond_the_row():
     assert _cells_picker((2,))(["a"]) == (None,)
     assert _cells_picker((2,))(["a", "b", "c"]) == ("c",)
     assert _cells_picker(())(["a"]) == ()
+
+
+# ------------------------------------------------------------------ a sheet typed in a legacy font
+
+
+def write_sheet(path: Path, rows: list[list], merges: tuple[str, ...] = ()) -> Path:
+    """One sheet written by the real writer of its container: openpyxl (.xlsx), xlwt (.xls)
+    or odfpy (.ods), the casebook's writers. ``merges`` as Excel ranges (``"D5:H5"``)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    from tests.generators.casebook_plan import SheetPlan
+    from tests.generators.casebook_writers import _write_ods, _write_xls, _write_xlsx
+
+    bounds = []
+    for cells in merges:
+        first_col, first_row, last_col, last_row = range_boundaries(cells)
+        bounds.append((first_row, first_col, last_row, last_col))
+    plan = SheetPlan("Bieu chi tieu", rows, unit_code="", period_code=None, merges=bounds)
+    writer = {".xlsx": _write_xlsx, ".xls": _write_xls}.get(path.suffix, _write_ods)
+    writer(path, [plan])
+    return path
+
+
+def legacy_sheet_rows(encode: Callable[[str], str]) -> list[list]:
+    """The issue's sheet typed wholly in one font: title, metadata, header and rows.
+
+    ``Néi dung``, ``Sè hé nghÌo`` and ``hé`` hold no character a Unicode text could not
+    (TCVN3): only the whole sheet tells their encoding.
+    """
+    return [
+        [encode("ĐẢNG ỦY PHƯỜNG PHỔ HÒA")],
+        [encode("Đơn vị: Phường Phổ Hòa")],
+        [encode("Mã đơn vị:"), None, "21469"],
+        [encode("Kỳ báo cáo:"), encode("Năm 2024")],
+        [],
+        [encode(text) for text in ("TT", "Nội dung", "Đơn vị tính", "Chỉ tiêu NQ")]
+        + [encode("Kết quả thực hiện")],
+        [1, encode("Số hộ nghèo"), encode("hộ"), encode("dưới 100 hộ"), 66],
+        [2, encode("Tỷ lệ hộ nghèo"), "%", encode("dưới 3%"), "2,2"],
+        [
+            3,
+            encode("Số đảng viên tham gia học tập nghị quyết"),
+            encode("người"),
+            None,
+            encode("98 đ/c"),
+        ],
+        [4, encode("Số hộ dùng nước sạch"), encode("hộ"), None, 2100],
+        [encode("Người lập biểu")],
+    ]
+
+
+@pytest.mark.parametrize("container", [".xlsx", ".xls", ".ods"])
+@pytest.mark.parametrize(
+    "encode",
+    [encode_tcvn3, encode_vni, lambda text: text, lambda text: nfd(text)],
+    ids=["tcvn3", "vni", "nfc", "nfd"],
+)
+def test_a_sheet_typed_wholly_in_one_encoding_reads_the_same(tmp_path, catalog, encode, container):
+    rows = legacy_sheet_rows(encode)
+    grid = read_workbook(write_sheet(tmp_path / f"bieu{container}", rows))[0]
+    sheet = parse_sheet(grid, catalog)
+    assert sheet is not None and sheet.header_row == 6
+    assert (sheet.unit_name, sheet.unit_code, sheet.period_code) == (
+        "Phường Phổ Hòa",
+        "21469",
+        "2024",
+    )
+    # Metadata, values and targets keep the text as typed.
+    assert sheet.metadata == {
+        "Đơn vị": encode("Phường Phổ Hòa"),
+        "Mã đơn vị": "21469",
+        "Kỳ báo cáo": encode("Năm 2024"),
+    }
+    observations = {
+        o.indicator_code: (o.value, o.original_text, o.target_text, o.target_high)
+        for o in sheet.observations
+    }
+    assert observations == {
+        "VH.HO_NGHEO": (66, "66", encode("dưới 100 hộ"), 100),
+        "VH.HO_NGHEO_TYLE": (2.2, "2,2", encode("dưới 3%"), 3),
+        "XD.DV_HOC_NQ": (98, encode("98 đ/c"), None, None),
+    }
+    # An unmapped row is shown to the curator repaired, as every row name is.
+    assert [(r.name_text, r.unit_text) for r in sheet.unmapped_rows] == [
+        ("Số hộ dùng nước sạch", "hộ")
+    ]
+    assert not sheet.cell_issues
+
+
+def test_short_legacy_texts_cannot_tell_by_themselves():
+    """Why the sheet decides: alone, these TCVN3 texts read as (odd) Unicode."""
+    for text in ("Nội dung", "Số hộ nghèo", "hộ"):
+        assert repair_legacy_encoding(encode_tcvn3(text)) == encode_tcvn3(text)
+    assert classify_header(encode_tcvn3("Nội dung")) is None
+
+
+def nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+@pytest.mark.parametrize("stray", [None, encode_tcvn3("Số liệu ước tính"), encode_vni("Ước tính")])
+def test_a_unicode_sheet_is_never_repaired_whole(catalog, form, stray):
+    """Names holding only letters 8-bit fonts have too (Hòa, Bình, Tân) stay as typed, even
+    with a stray legacy text in the sheet: the sheet's Unicode texts outvote it."""
+    rows = [
+        ["Đơn vị: Xã Bình Hòa"],
+        ["Huyện: Bình Sơn"],
+        ["Kỳ báo cáo: Năm 2024"],
+        ["TT", "Nội dung", "ĐVT", "Chỉ tiêu NQ", "Thực hiện", "Ghi chú"],
+        [1, "Số hộ nghèo", "hộ", None, 66, stray],
+        [2, "Tỷ lệ hộ nghèo", "%", "dưới 3%", "2,2", "Tân Hòa"],
+        [3, "Dân số", "người", None, 9000, "Bình Tân"],
+    ]
+    rows = [[unicodedata.normalize(form, c) if isinstance(c, str) else c for c in r] for r in rows]
+    grid = SheetGrid("s", 0, True, rows)
+    assert sheet_text_repaired(grid) is grid
+    sheet = parse_sheet(grid, catalog)
+    assert (sheet.unit_name, sheet.district_name) == ("Xã Bình Hòa", "Huyện Bình Sơn")
+    notes = {o.indicator_code: o.note for o in sheet.observations}
+    assert notes["VH.HO_NGHEO_TYLE"] == "Tân Hòa" and notes["VH.DAN_SO"] == "Bình Tân"
+    if stray is not None:  # the stray text itself is still repaired on its own evidence
+        assert notes["VH.HO_NGHEO"] in ("Số liệu ước tính", "Ước tính")
+
+
+# ------------------------------------------------------------------ a file with no table
+
+
+@pytest.fixture(scope="module")
+def resolver():
+    from flows.domain.reference import load_reference
+    from flows.domain.units import UnitResolver
+
+    return UnitResolver(load_reference())
+
+
+def _read_file(path: Path, catalog, resolver):
+    from datetime import datetime
+
+    from flows.reading.submission import LandedFile, read_submissions
+    from flows.warehouse.receive import landing_sha256
+
+    landed = LandedFile(path, path.name, landing_sha256(path), path.stat().st_size, datetime.now())
+    return read_submissions(landed, catalog, resolver)
+
+
+@pytest.mark.parametrize("container", [".xlsx", ".xls", ".ods"])
+@pytest.mark.parametrize("encode", [lambda text: text, encode_tcvn3], ids=["unicode", "tcvn3"])
+def test_a_file_without_a_table_says_what_was_nearly_one(
+    tmp_path, catalog, resolver, encode, container
+):
+    rows = [
+        [encode("BÁO CÁO KẾT QUẢ")],
+        [encode("Đơn vị: Phường Phổ Hòa")],
+        [encode("Kỳ báo cáo: Năm 2024")],
+        [],
+        [encode(text) for text in ("TT", "Nội dung", "ĐVT", "Số liệu cả năm")],
+        [1, encode("Số hộ nghèo"), encode("hộ"), 66],
+    ]
+    reading = _read_file(write_sheet(tmp_path / f"gan-dung{container}", rows), catalog, resolver)
+    (submission,) = reading.submissions
+    assert reading.sheets_without_table == ["Bieu chi tieu"]
+    rejection = submission.rejection
+    assert rejection.rule == "unreadable_file"
+    assert rejection.message_vi.startswith("Không tìm thấy bảng chỉ tiêu")
+    assert (
+        "Trang 'Bieu chi tieu': hàng 5 có cột số thứ tự ('TT'), cột tên chỉ tiêu ('Nội dung'), "
+        "cột đơn vị tính ('ĐVT') nhưng không có cột kết quả/thực hiện hay chỉ tiêu NQ"
+    ) in rejection.message_vi
+    assert "các ô chưa nhận ra: 'Số liệu cả năm'" in rejection.message_vi
+    assert (
+        "Sheet 'Bieu chi tieu': row 5 has a row-number column ('TT'), an indicator-name column "
+        "('Nội dung'), a unit column ('ĐVT') but no value or target column"
+    ) in rejection.message_en
+    assert " / " not in rejection.message_vi and " / " not in rejection.message_en

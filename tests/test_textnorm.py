@@ -1,4 +1,5 @@
-"""Vietnamese text normalisation: NFC, spaces, tone placement, folding."""
+"""Vietnamese text normalisation: NFC, spaces, tone placement, folding, legacy encodings
+one text at a time and a whole sheet at once."""
 
 from __future__ import annotations
 
@@ -17,9 +18,12 @@ from flows.domain.textnorm import (
     encode_vni,
     fold,
     fold_words,
+    legacy_encoding_of,
     normalize_text,
+    repair_as,
     repair_legacy_encoding,
     strip_diacritics,
+    text_encoding_evidence,
     unify_tone_placement,
 )
 
@@ -320,3 +324,82 @@ def test_ascii_text_takes_the_short_way_to_the_same_forms(text):
     )
     assert normalize_text(text) == normal
     assert fold(text) == collapse_spaces(strip_diacritics(normal).lower())
+
+
+# ------------------------------------------------------------------ a whole sheet's encoding
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("Phường Phổ Hòa", "unicode"),  # ư, ờ, ổ: no 8-bit font shows them
+        (unicodedata.normalize("NFD", "Tân Hòa"), "unicode"),  # combining marks
+        ("Hòa", None),  # only letters Windows-1252 has: it cannot tell
+        ("≥ 95%", None),
+        ("91,5", None),
+        (encode_tcvn3("Đơn vị tính"), "tcvn3"),
+        (encode_tcvn3("Nội dung"), None),  # "Néi dung": too short to tell
+        (encode_vni("Nội dung"), "vni"),
+        (encode_vni("Phường Phổ Hòa"), "vni"),
+    ],
+)
+def test_text_encoding_evidence(text, evidence):
+    assert text_encoding_evidence(text) == evidence
+
+
+def test_a_sheet_of_known_phrases_is_decided_by_its_encoding(known_phrases):
+    assert legacy_encoding_of([encode_tcvn3(p) for p in known_phrases]) == "tcvn3"
+    assert legacy_encoding_of([encode_vni(p) for p in known_phrases]) == "vni"
+    for form in ("NFC", "NFD"):
+        assert legacy_encoding_of([unicodedata.normalize(form, p) for p in known_phrases]) is None
+
+
+def test_every_known_phrase_is_repaired_once_its_sheet_is_known(known_phrases):
+    """Including the ones no single text gives away ("Sè hé" for "Số hộ")."""
+    for phrase in known_phrases:
+        assert fold(repair_as(encode_tcvn3(phrase), "tcvn3")) == fold(phrase), phrase
+        assert repair_as(encode_vni(phrase), "vni") == phrase, phrase
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [],
+        [None, 1.0, "STT", "ĐVT"],  # nothing tells
+        ["Hòa", "Tân Bình", "Phú Yên"],  # nothing tells: Windows-1252 letters only
+    ],
+)
+def test_a_sheet_nothing_tells_about_is_not_legacy(cells):
+    assert legacy_encoding_of(cells) is None
+
+
+@given(
+    st.lists(real_vietnamese_text, min_size=3, max_size=12),
+    st.sampled_from(["NFC", "NFD"]),
+    st.sampled_from(
+        [encode_tcvn3("Số liệu ước tính"), encode_vni("Số liệu ước tính"), "Ph\u00adêng"]
+    ),
+)
+def test_a_unicode_sheet_with_a_stray_legacy_text_stays_unicode(texts, form, stray):
+    """The sheet's Unicode texts outvote a legacy text pasted into one cell; Unicode text
+    with letters no 8-bit font has is never decoded, even under a legacy decision."""
+    typed = [unicodedata.normalize(form, text) for text in texts]
+    telling = [text for text in typed if text_encoding_evidence(text) == "unicode"]
+    if len(telling) >= 1:
+        assert legacy_encoding_of([*typed, stray]) is None
+    for text in telling:
+        assert repair_as(text, "tcvn3") == text and repair_as(text, "vni") == text
+
+
+def test_a_text_that_is_no_legacy_text_is_left_as_typed():
+    for encoding in ("tcvn3", "vni"):
+        assert repair_as("21469", encoding) == "21469"
+        assert repair_as("Müller Straße", encoding) == "Müller Straße"
+
+
+@pytest.mark.parametrize("marker", ["¹", "²³", " ³"])
+def test_a_superscript_marker_glued_to_a_legacy_word_is_no_part_of_it(marker):
+    """ "mới¹" is the word "mới" and a marker: the text still decodes, marker kept."""
+    text = "Kết nạp đảng viên mới"
+    assert repair_legacy_encoding(encode_vni(text) + marker) == text + marker
+    assert repair_as(encode_vni(text) + marker, "vni") == text + marker

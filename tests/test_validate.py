@@ -117,6 +117,69 @@ def test_value_below_its_minimum_and_fractional_gets_both_verdicts(gate, demo_di
     assert "khoảng cho phép 0–" in submission.issues[1].message_vi
 
 
+# ------------------------------------------------------------------ cross-value rules
+
+
+def _cells_by_code(submission):
+    return {o.indicator_code: o.source_cell for o in submission.observations}
+
+
+def test_a_rate_contradicting_its_parts_keeps_all_three_values_as_warnings(gate, demo_dir):
+    """98/107 may be wrong as well as 95 %: the rule cannot say which, so nothing is lost."""
+    submission = _submission(demo_dir, "nam-2024/pho-hoa.xlsx")
+    values = len(submission.observations)
+    _replace_value(submission, "VH.HO_NGHEO_TYLE", "2024", 5.0)  # 107 of 3691 is 2,9 %
+    cells = _cells_by_code(submission)
+    report = gate.check([submission])
+    assert report.values_rejected == 0 and len(submission.observations) == values
+    assert not submission.is_rejected and submission.n_errors == 0
+    marked = {(i.indicator_code, i.source_cell) for i in submission.issues}
+    assert marked == {
+        (code, cells[code]) for code in ("VH.HO_NGHEO_TYLE", "VH.HO_NGHEO", "VH.TONG_HO")
+    }
+    assert {(i.severity, i.rule) for i in submission.issues} == {("warning", "rate_poverty")}
+    assert report.values_warned == 3 and report.issues_by_rule == {"warning:rate_poverty": 3}
+    issue = submission.issues[0]
+    for cell in (cells["VH.HO_NGHEO_TYLE"], cells["VH.HO_NGHEO"], cells["VH.TONG_HO"]):
+        assert cell in issue.message_vi and cell in issue.message_en
+    assert "Tỷ lệ hộ nghèo phải khớp" in issue.message_vi and "2,9" in issue.message_vi
+    assert "vẫn được nhận, có đánh dấu cảnh báo" in issue.message_vi
+    assert "The values are loaded, marked as warnings" in issue.message_en
+
+
+def test_a_part_above_its_whole_keeps_both_values_as_warnings(gate, demo_dir):
+    submission = _submission(demo_dir, "nam-2024/pho-hoa.xlsx")
+    # Without the resolution rate, only the part-whole rule can fail.
+    submission.observations = [
+        o for o in submission.observations if o.indicator_code != "DV.Y_KIEN_TYLE"
+    ]
+    values = len(submission.observations)
+    _replace_value(submission, "DV.Y_KIEN_GIAI_QUYET", "2024", 16.0)  # 13 received
+    cells = _cells_by_code(submission)
+    report = gate.check([submission])
+    assert report.values_rejected == 0 and len(submission.observations) == values
+    assert [(i.severity, i.rule, i.indicator_code, i.source_cell) for i in submission.issues] == [
+        ("warning", "resolved_le_received", code, cells[code])
+        for code in ("DV.Y_KIEN_GIAI_QUYET", "DV.Y_KIEN_NHAN")
+    ]
+    assert "16" in submission.issues[0].message_vi and "13" in submission.issues[0].message_vi
+
+
+def test_values_wrong_on_their_own_are_still_rejected_and_mark_no_part(gate, demo_dir):
+    """A negative count and a rate above 100 % are errors: rejected before the cross-value
+    rules, which then have nothing to compare and mark none of the other values."""
+    submission = _submission(demo_dir, "nam-2024/pho-hoa.xlsx")
+    values = len(submission.observations)
+    negative = _replace_value(submission, "VH.HO_NGHEO", "2024", -5.0)
+    above = _replace_value(submission, "VH.BHYT_TYLE", "2024", 150.0)
+    report = gate.check([submission])
+    assert report.values_rejected == 2 and len(submission.observations) == values - 2
+    assert sorted((i.severity, i.rule, i.source_cell) for i in submission.issues) == sorted(
+        [("error", "in_range", negative), ("error", "in_range", above)]
+    )
+    assert report.values_warned == 0
+
+
 def test_gates_share_one_context_and_docs_show_only_their_run(gate, demo_dir, tmp_path):
     """The GE context is built once per process; each gate's Data Docs hold its run only."""
     warm_up()  # what the pipeline may run on a thread while files are parsed

@@ -31,8 +31,14 @@ _NOT_YET_MATCHED = object()
 _fuzzy_matchers = threading.local()
 
 _SPACES = re.compile(r"\s+")
-_ROW_NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*[.)]?|[-+*•])\s+")
-_TRAILING_PUNCTUATION = re.compile(r"[\s:;,.]+$")
+# Numbering typed before a name: "1.", "2.1", "a.", "b)", a dash or a bullet.
+_ROW_NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*[.)]?|[a-z][.)]|[-+*•])\s+")
+# Footnote markers after a name ("Tỷ lệ hộ nghèo (*)", "(1)", "(a)", "*", "**", "¹"), and
+# a percent sign clerks add as the unit ("Tỷ lệ hộ nghèo (%)"), with the punctuation
+# around them: not part of the name, so left out of its matching key.
+_TRAILING_MARKERS_AND_PUNCTUATION = re.compile(
+    r"(?:[\s:;,.%‰]|\(\s*(?:\*+|\d{1,2}|[a-z]|%|‰)\s*\)|\*+|[\u00b9\u00b2\u00b3\u2070-\u207e]+)+$"
+)
 
 
 # The numbered sections a ward's report groups its indicators under, by catalog domain,
@@ -175,9 +181,10 @@ def _code_key(code: str) -> str:
 
 
 def name_key(text: object) -> str:
-    """A name's matching key: folded, row numbering and trailing punctuation removed."""
+    """A name's matching key: folded, without row numbering, trailing punctuation and
+    footnote markers (the text as typed is kept elsewhere, for provenance)."""
     folded = _ROW_NUMBERING.sub("", fold(text))
-    return _TRAILING_PUNCTUATION.sub("", folded).strip()
+    return _TRAILING_MARKERS_AND_PUNCTUATION.sub("", folded).strip()
 
 
 def _optional_float(text: str) -> float | None:

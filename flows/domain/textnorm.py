@@ -9,15 +9,19 @@ elsewhere for provenance; these functions never replace it.
 Legacy 8-bit font encodings are detected and decoded (tables at the end of this
 module): TCVN3/ABC (``.VnTime`` fonts, ``Ph\u00adêng Phæ Hßa``) and VNI
 (``Phöôøng Phoå Hoøa``). The decoders are registered in :data:`LEGACY_DECODERS` at
-import time, before anything is cached, and :func:`repair_legacy_encoding` consults them.
+import time, before anything is cached, and :func:`repair_legacy_encoding` consults them,
+one text at a time. A whole sheet's encoding is decided once from all its texts by
+:func:`legacy_encoding_of`, and :func:`repair_as` repairs each of its texts accordingly.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from functools import lru_cache
+from itertools import filterfalse
 
 # Combining marks that carry a Vietnamese tone; the others (circumflex, breve, horn)
 # shape the vowel and never move.
@@ -306,7 +310,9 @@ _SYLLABLE = re.compile(
 )
 _NO_VOWEL = re.compile(r"^[bcdđfghjklmnpqrstvwxz]+$")
 _ACRONYM = re.compile(r"^[A-ZĐ]+$")  # ĐUV, HĐND: capitals without tones
-_LETTERS = re.compile(r"[^\W\d_]+")
+# Letters only: superscript digits and fractions count as alphanumeric in Unicode, and a
+# footnote marker glued to a word ("mới¹") must not make it a word no syllable spells.
+_LETTERS = re.compile(r"[^\W\d_\u00b2\u00b3\u00b9\u00bc-\u00be\u2070-\u209f]+")
 
 
 def _is_vietnamese_word(word: str) -> bool:
@@ -459,3 +465,57 @@ def decode_vni(text: str, require_evidence: bool = True) -> str | None:
 
 # Registered at import, before normalize_text or fold can cache anything.
 LEGACY_DECODERS.extend([decode_tcvn3, decode_vni])
+
+
+# ------------------------------------------------------------------ a whole sheet's encoding
+#
+# One text cannot always tell: "Néi dung" and "Sè hé" (Nội dung, Số hộ) hold only letters
+# Unicode Vietnamese has too. A sheet is typed in one font, though, so its encoding is
+# decided once from all its texts, and then every text of it is repaired the same way.
+
+UNICODE = "unicode"
+TCVN3 = "tcvn3"
+VNI = "vni"
+_DECODER_OF = {TCVN3: decode_tcvn3, VNI: decode_vni}
+# What only Unicode Vietnamese holds: letters beyond Windows-1252 (ư, ộ, đ) and the
+# combining marks of NFD text (tones, circumflex, breve, horn).
+_UNICODE_ONLY = _VIETNAMESE_LETTER_SET | TONE_MARKS | frozenset("\u0302\u0306\u031b")
+
+
+@lru_cache(maxsize=65536)
+def text_encoding_evidence(text: str) -> str | None:
+    """What one text says of its sheet's encoding: :data:`UNICODE` for Vietnamese letters
+    no 8-bit font can show (``ư``, ``ộ``, ``đ``, NFD marks), :data:`TCVN3` or :data:`VNI`
+    for text a legacy decoder recognises by a character no Unicode Vietnamese has, None
+    when it says nothing (ASCII, ``≥ 95%``, ``Hòa``, ``Sè hé``)."""
+    if text.isascii():
+        return None
+    # Looked at as typed: an NFD mark (U+0300...) is Unicode's own, whatever its letter.
+    beyond = _BEYOND_CP1252.findall(text)
+    if beyond:
+        return UNICODE if any(char in _UNICODE_ONLY for char in beyond) else None
+    for encoding, decoder in _DECODER_OF.items():  # in the order of LEGACY_DECODERS
+        if decoder(text) is not None:
+            return encoding
+    return None
+
+
+def legacy_encoding_of(cells: Iterable[object]) -> str | None:
+    """:data:`TCVN3` or :data:`VNI` when most texts that tell are in that encoding, else None.
+
+    A Unicode sheet (NFC or NFD) holding a stray legacy text stays Unicode: its many
+    texts with letters no 8-bit font has outvote it. Cells other than text are passed over.
+    """
+    # Every cell of every sheet is looked at: filtered and counted without a Python loop.
+    texts = filterfalse(str.isascii, filter(str.__instancecheck__, cells))
+    votes = Counter(map(text_encoding_evidence, texts))
+    legacy = max((TCVN3, VNI), key=votes.__getitem__)  # TCVN3 on a tie, as decoders run
+    return legacy if votes[legacy] > votes[UNICODE] else None
+
+
+def repair_as(text: str, encoding: str) -> str:
+    """``text`` decoded from ``encoding`` (:data:`TCVN3` or :data:`VNI`) without asking the
+    text itself for evidence; unchanged when it holds a character no 8-bit font types (an
+    NFD mark, ``ư``) or does not decode into Vietnamese words."""
+    repaired = _DECODER_OF[encoding](text, require_evidence=False)
+    return text if repaired is None else repaired

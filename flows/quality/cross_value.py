@@ -195,8 +195,11 @@ class ValidationRule:
     """One row of ``validation_rules.csv``: ``left operator right`` within a tolerance.
 
     ``tolerance_type`` ``absolute`` is in the unit of the values (percentage points for
-    rates); ``percent`` is relative, in percent of the larger side. ``severity`` ``error``
-    rejects the value(s) on the left side; ``warning`` loads them marked ``warning``.
+    rates); ``percent`` is relative, in percent of the larger side. ``severity``
+    ``warning`` loads every value the rule names, on both sides, marked ``warning``: a
+    rate that contradicts its parts, or a part above its whole, cannot say which side is
+    wrong (DHIS2 never rejects on a validation rule either). ``error`` rejects the left
+    side's values, for a rule whose left side alone can be wrong; no rule shipped is one.
     """
 
     rule_id: str
@@ -213,6 +216,14 @@ class ValidationRule:
     def column(self) -> str:
         """Name of the computed column the expectation checks."""
         return f"check_{self.rule_id}"
+
+    @property
+    def marked_codes(self) -> tuple[str, ...]:
+        """The indicators whose values a failure marks: both sides' for a ``warning``, the
+        left side's (which it rejects) for an ``error``."""
+        if self.severity == "error":
+            return self.left.codes
+        return tuple(dict.fromkeys(self.left.codes + self.right.codes))
 
     @property
     def bounds(self) -> tuple[float | None, float | None]:

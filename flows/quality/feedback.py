@@ -108,6 +108,67 @@ def verdict_of(submission: Submission) -> Verdict:
     return RECEIVED
 
 
+@dataclass(frozen=True)
+class ValueCounts:
+    """A submission's values: read from the sheet, loaded, loaded with a warning, and
+    rejected by the gate (read = loaded + rejected; none is loaded from a rejected sheet)."""
+
+    read: int
+    loaded: int
+    with_warnings: int
+    rejected: int
+
+
+def value_counts(submission: Submission) -> ValueCounts:
+    """What became of the values the reader read from ``submission``.
+
+    The gate removes the values it rejects from the submission, leaving an error naming
+    each one's indicator, period and cell: those are the values read but not kept. Errors
+    raised while parsing (a ``#REF!`` cell, text where a number was due) concern cells that
+    never became values, and are not counted.
+    """
+    kept = len(submission.observations)
+    rejected_keys: set[tuple] = set()
+    warned_keys: set[tuple] = set()
+    for issue in submission.issues:
+        if not (issue.indicator_code and issue.source_cell):
+            continue
+        key = (issue.indicator_code, issue.period_code or "", issue.source_cell)
+        if issue.severity == "warning":
+            warned_keys.add(key)
+        elif issue.severity == "error" and _raised_by_gate(issue.rule):
+            rejected_keys.add(key)
+    if rejected_keys or warned_keys:
+        # Built only for sheets with value problems: most pages need no key of their own.
+        kept_keys = {
+            (obs.indicator_code, obs.period_code or "", obs.source_cell)
+            for obs in submission.observations
+        }
+        rejected_keys -= kept_keys
+        warned_keys &= kept_keys
+    read = kept + len(rejected_keys)
+    if submission.is_rejected:
+        return ValueCounts(read, 0, 0, read)
+    return ValueCounts(read, kept, len(warned_keys), len(rejected_keys))
+
+
+def _raised_by_gate(rule_id: str) -> bool:
+    """Whether a rule is checked after parsing (every rule but the reader's own)."""
+    rule = rulebook.RULES.get(rule_id)
+    return rule is None or rule.stage != rulebook.PARSE
+
+
+def _loaded_text(submission: Submission, counts: ValueCounts) -> str:
+    """How many values were loaded, with warnings and rejected; or that none was."""
+    if submission.is_rejected:
+        return _NONE_LOADED
+    warned, rejected = counts.with_warnings, counts.rejected
+    return f"{counts.loaded} — " + _bilingual(
+        f"có cảnh báo: {warned}; bị từ chối: {rejected}",
+        f"with warnings: {warned}; rejected: {rejected}",
+    )
+
+
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -270,9 +331,11 @@ _HEADER_LABELS = [
         ("Ngày báo cáo", "Report date"),
         ("Ngày nhận", "Received"),
         ("Mã tiếp nhận", "Submission id"),
-        ("Số giá trị đã nhận", "Values accepted"),
+        ("Số giá trị đọc được", "Values read"),
+        ("Số giá trị đã nạp", "Values loaded"),
     )
 ]
+_NONE_LOADED = _bilingual("Không giá trị nào được nạp", "None was loaded")
 _VERDICT_SPANS = {
     v.key: f'<span class="verdict {v.key}">{_bilingual(v.vi, v.en)}</span>'
     for v in (RECEIVED, RECEIVED_WITH_WARNINGS, REJECTED)
@@ -426,13 +489,14 @@ class _Renderer:
         return head + "\n".join(body) + tail
 
     def _header(self, submission: Submission, verdict: Verdict) -> str:
-        """File, sheet, unit, period, dates, id and count of values, then the verdict."""
+        """File, sheet, unit, period, dates, id, values read and loaded, then the verdict."""
         repeated = self.repeated
         sheet = submission.source_sheet
         unit = repeated(submission.unit_key) if submission.unit_key else _NOT_IDENTIFIED
         if submission.unit_name_text:
             unit += _WRITTEN_ON_SHEET + repeated(submission.unit_name_text)
         report_date = submission.report_date
+        counts = value_counts(submission)
         labels = _HEADER_LABELS
         return (
             '<dl class="meta">\n'
@@ -445,7 +509,8 @@ class _Renderer:
             f"{labels[4]}{self._date(report_date, False) if report_date else '—'}</dd>\n"
             f"{labels[5]}{self._date(submission.file.received_at, True)}</dd>\n"
             f"{labels[6]}{_e(submission.submission_id)}</dd>\n"
-            f"{labels[7]}{len(submission.observations)}</dd>\n"
+            f"{labels[7]}{counts.read}</dd>\n"
+            f"{labels[8]}{_loaded_text(submission, counts)}</dd>\n"
             "</dl>\n"
             f"{_OUTCOME_LINES[verdict.key]}"
         )

@@ -65,20 +65,41 @@ def _rule_message(
     left_cells: list[str],
     right_cells: list[str],
 ) -> tuple[str, str]:
-    """Both sides of a failed rule, with their values and cells, Vietnamese first."""
+    """Both sides of a failed rule, with their values and cells, then what happened to the
+    values and what the clerk should do, Vietnamese first."""
     lc, rc = _cells(left_cells), _cells(right_cells)
     left_text, right_text, rule_text = (
         rule.left.display(),
         rule.right.display(),
         rule.describe(for_message=True),
     )
+    remedy_vi, remedy_en = _rule_remedy(rule, lc, rc)
     return (
         f"ô {lc}: {rule.description_vi}; nhận được {left_text} = {_number(left, 'vi')} "
         f"(ô {lc}) và {right_text} = {_number(right, 'vi')} (ô {rc}) "
-        f"[quy tắc {rule.rule_id}: {rule_text}].",
+        f"[quy tắc {rule.rule_id}: {rule_text}]. {remedy_vi}",
         f"cell {lc}: {rule.description_en}; got {left_text} = {_number(left, 'en')} "
         f"(cell {lc}) and {right_text} = {_number(right, 'en')} (cell {rc}) "
-        f"[rule {rule.rule_id}: {rule_text}].",
+        f"[rule {rule.rule_id}: {rule_text}]. {remedy_en}",
+    )
+
+
+def _rule_remedy(rule: cross_value.ValidationRule, lc: str, rc: str) -> tuple[str, str]:
+    """What became of the values a failed rule names, and what the clerk should do.
+
+    A warning keeps every value, since either side may be the wrong one: the clerk is told
+    to check the cells of both sides, not which one to change.
+    """
+    if rule.severity == "error":
+        return (
+            f"Giá trị ở ô {lc} không được nhận; hãy sửa lại cho khớp rồi gửi lại tệp.",
+            f"The value in cell {lc} is not loaded; correct it and send the file again.",
+        )
+    return (
+        f"Các giá trị vẫn được nhận, có đánh dấu cảnh báo; hãy kiểm tra ô {lc} và ô {rc}, "
+        "nếu có số sai thì sửa lại rồi gửi lại tệp.",
+        f"The values are loaded, marked as warnings; check cells {lc} and {rc}, and if a "
+        "figure is wrong, correct it and send the file again.",
     )
 
 

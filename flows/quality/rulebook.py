@@ -91,8 +91,12 @@ RULES_DECLARED: tuple[QualityRule, ...] = (
         "The file must open as a workbook (not damaged, not password-protected, a supported "
         "type, not oversized) with an indicator table on at least one visible sheet.",
         remedy=(
-            "Mở tệp bằng Excel, lưu lại dưới dạng .xlsx (Excel Workbook) rồi gửi lại.",
-            "Open the file in Excel, save it as .xlsx (Excel Workbook) and send it again.",
+            "Mở tệp bằng Excel, lưu lại dưới dạng .xlsx (Excel Workbook) rồi gửi lại. Nếu "
+            "không tìm thấy bảng chỉ tiêu: đặt tên các cột của dòng tiêu đề như lý do nêu trên "
+            "(ví dụ 'STT | Chỉ tiêu | ĐVT | Chỉ tiêu NQ | Thực hiện') rồi gửi lại.",
+            "Open the file in Excel, save it as .xlsx (Excel Workbook) and send it again. If no "
+            "indicator table was found: name the header row's columns as the reason above says "
+            "(e.g. 'STT | Chỉ tiêu | ĐVT | Chỉ tiêu NQ | Thực hiện') and send it again.",
         ),
     ),
     QualityRule(

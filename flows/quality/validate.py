@@ -5,7 +5,8 @@ The suites (:mod:`flows.quality.suites`) are checked in order: the submissions'
 identities, then every value, the cross-value rules, and the outliers against the
 published history (:mod:`flows.quality.history`). A failed identity rejects the whole
 submission; a failed value or ``error`` rule rejects that value only; outliers and
-``warning`` rules load the value marked ``warning``.
+``warning`` rules load the value marked ``warning`` (a cross-value rule marks every value
+it names, since it cannot say which side is wrong).
 
 The whole night is validated at once, suite by suite, with the cheap ``SUMMARY``
 result format; only expectations that failed are run again with ``COMPLETE`` to learn
@@ -510,7 +511,9 @@ class QualityGate:
     def _check_rules(
         self, submissions: list[Submission], night: pd.DataFrame, kept: np.ndarray
     ) -> int:
-        """The rules suite on the values still standing; an ``error`` rejects its left side."""
+        """The rules suite on the values still standing. A failed ``warning`` rule marks
+        every value it names (the rate and its parts, the part and its whole); an ``error``
+        rule rejects its left side (``ValidationRule.marked_codes``)."""
         values = night[kept]
         if values.empty or not self.rules:
             return 0
@@ -536,7 +539,8 @@ class QualityGate:
                     cells_of(rule.left.codes),
                     cells_of(rule.right.codes),
                 )
-                for code, cell in zip(rule.left.codes, cells_of(rule.left.codes), strict=True):
+                marked = rule.marked_codes
+                for code, cell in zip(marked, cells_of(marked), strict=True):
                     submission.issues.append(
                         Issue(
                             rule.severity,

@@ -77,3 +77,24 @@ def reader_limit_reason(
 def vi_number(number: int) -> str:
     """A whole number as Vietnamese writes it, thousands grouped by dots: ``32.767``."""
     return f"{number:,}".replace(",", ".")
+
+
+def no_table_reason(looked_at: list[str], sheets: list[tuple[str, str]]) -> tuple[str, str]:
+    """(Vietnamese, English) reason for a file with no indicator table on any visible sheet.
+
+    ``looked_at`` names the sheets passed over (visible and hidden); ``sheets`` says, for
+    each visible one, which row came closest to a header and what it lacked
+    (:func:`flows.reading.table.missing_table_reason`), so that a clerk knows what to fix
+    and a curator which header spelling to add.
+    """
+    names = ", ".join(looked_at) or "—"
+    nearly_vi = "".join(f" {vi}." for vi, _ in sheets)
+    nearly_en = "".join(f" {en}." for _, en in sheets)
+    return (
+        f"Không tìm thấy bảng chỉ tiêu trên trang tính nào đang hiện (đã xem: {names}).{nearly_vi}"
+        " Bảng cần có dòng tiêu đề với cột tên chỉ tiêu và cột kết quả hay chỉ tiêu NQ, ví dụ "
+        "'STT | Chỉ tiêu | ĐVT | Chỉ tiêu NQ | Thực hiện'; hãy đặt lại tên cột rồi gửi lại.",
+        f"No indicator table found on any visible sheet (looked at: {names}).{nearly_en} The "
+        "table needs a header row with an indicator-name column and a value or target column, "
+        "e.g. 'STT | Chỉ tiêu | ĐVT | Chỉ tiêu NQ | Thực hiện'; rename the columns and resend.",
+    )

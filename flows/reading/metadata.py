@@ -61,11 +61,14 @@ _TYPE_LABELS = {
 
 @dataclass(frozen=True)
 class _MetadataEntry:
-    """One metadata value: its key, its label as normalised, the cell as read."""
+    """One metadata value: its key, its label as normalised, the cell as read, and where:
+    the column of the cell holding the value, and whether it follows the label in it."""
 
     key: str
     label: str
     raw: object
+    col: int = 0
+    inline: bool = False
 
 
 def _label_key(text: str) -> str | None:
@@ -99,13 +102,14 @@ def _row_metadata(row: list) -> list[_MetadataEntry]:
         if found is None:
             continue
         key, label, value = found
-        if not value:
-            next_col = _next_filled(row, col + 1)
-            if next_col is None:
-                continue
-            value = row[next_col]
-            last_taken = next_col
-        entries.append(_MetadataEntry(key, label, value))
+        if value:
+            entries.append(_MetadataEntry(key, label, value, col, inline=True))
+            continue
+        next_col = _next_filled(row, col + 1)
+        if next_col is None:
+            continue
+        last_taken = next_col
+        entries.append(_MetadataEntry(key, label, row[next_col], next_col))
     return entries
 
 
@@ -141,6 +145,18 @@ def _keep_read_of_text(cache: dict, limit: int, key: tuple, cells: tuple, readin
         if len(cache) >= limit:
             cache.clear()
         cache[key] = reading
+
+
+def _typed_value(typed_row: list, entry: _MetadataEntry) -> object:
+    """An entry's value as typed: its cell, or what follows the label's ':' in it.
+
+    Legacy decoding never makes nor takes a ':', so the typed cell splits where the
+    repaired one did.
+    """
+    typed = typed_row[entry.col]
+    if entry.inline:
+        return str(typed).partition(":")[2]
+    return typed
 
 
 def _next_filled(row: list, start: int) -> int | None:
@@ -195,18 +211,33 @@ class SheetIdentity:
     report_date: date | None = None
 
 
-def read_identity(grid: SheetGrid, header_first_row: int) -> SheetIdentity:
-    """The metadata above the table, completed from the title when a label is missing."""
+def read_identity(
+    grid: SheetGrid, header_first_row: int, typed_rows: list[list] | None = None
+) -> SheetIdentity:
+    """The metadata above the table, completed from the title when a label is missing.
+
+    ``typed_rows``: the sheet's cells as typed, when ``grid`` holds them repaired from a
+    legacy encoding (:func:`flows.reading.table.sheet_text_repaired`); the values are
+    matched as repaired and kept as typed.
+    """
     title_rows = grid.rows[:header_first_row]
-    entries = [
-        entry
-        for row in title_rows
+    placed = [
+        (row_idx, entry)
+        for row_idx, row in enumerate(title_rows)
         # An empty line holds no label (no cell type a reader gives equals None).
         if row.count(None) < len(row)
         for entry in _line_metadata(row)
     ]
+    entries = [entry for _, entry in placed]
     # The values are kept as typed (provenance); matching below uses the repaired text.
-    identity = SheetIdentity({entry.label: _raw_metadata_text(entry.raw) for entry in entries})
+    identity = SheetIdentity(
+        {
+            entry.label: _raw_metadata_text(
+                entry.raw if typed_rows is None else _typed_value(typed_rows[row_idx], entry)
+            )
+            for row_idx, entry in placed
+        }
+    )
     first = {}
     for entry in entries:
         first.setdefault(entry.key, entry)

@@ -20,11 +20,12 @@ from flows.reading.errors import (
     UnreadableFile,
     damaged_file,
     internal_error_reason,
+    no_table_reason,
     reader_limit_reason,
 )
 from flows.reading.rows import Observation, ParsedSheet, UnmappedRow
 from flows.reading.safety import check_container
-from flows.reading.table import parse_sheet
+from flows.reading.table import missing_table_reason, parse_sheet
 from flows.reading.workbook import read_workbook
 from flows.settings import parse_cpu_seconds, parse_memory_bytes
 
@@ -251,14 +252,10 @@ def _read_file(landed: LandedFile, catalog, resolver) -> FileReading:
             )
         reading.submissions.append(submission)
     if not reading.submissions:
-        skipped = ", ".join(reading.sheets_without_table + reading.hidden_sheets) or "—"
-        reading.submissions.append(
-            unreadable_file(
-                landed,
-                f"Không tìm thấy bảng chỉ tiêu trên trang tính nào đang hiện (đã xem: {skipped}); "
-                "bảng cần có dòng tiêu đề 'STT | Chỉ tiêu | ĐVT | ...'.",
-                f"No indicator table found on any visible sheet (looked at: {skipped}); the "
-                "table needs a header row 'STT | Chỉ tiêu | ĐVT | ...'.",
-            )
+        # What each visible sheet nearly had: worked out only for a file rejected for it.
+        nearly = [missing_table_reason(grid) for grid in grids if grid.visible]
+        reason_vi, reason_en = no_table_reason(
+            reading.sheets_without_table + reading.hidden_sheets, nearly
         )
+        reading.submissions.append(unreadable_file(landed, reason_vi, reason_en))
     return reading

@@ -15,11 +15,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 
 from flows.domain.catalog import Catalog, Indicator
-from flows.domain.textnorm import fold, normalize_text
+from flows.domain.textnorm import fold, legacy_encoding_of, normalize_text, repair_as
 from flows.domain.values import (
     PER_MILLE,
     ParsedTarget,
@@ -37,7 +38,13 @@ from flows.reading.crosschecks import (
     _is_percent_formatted,
     _per_mille_warning,
 )
-from flows.reading.headers import VALUE_KINDS, ColumnRole, HeaderLayout, find_header
+from flows.reading.headers import (
+    VALUE_KINDS,
+    ColumnRole,
+    HeaderLayout,
+    find_header,
+    nearest_header,
+)
 from flows.reading.metadata import SheetIdentity, _keep_read_of_text, read_identity
 from flows.reading.rows import (
     CellIssue,
@@ -51,9 +58,11 @@ from flows.reading.workbook import SheetGrid, cell_address, read_workbook
 
 # ------------------------------------------------------------------ data rows
 
-# First cell of a row below the table that ends it: footnotes and the signature block.
+# First cell of a row below the table that ends it: footnotes ("(1) ...", "(*) ...", "* ...",
+# "¹ ...") and the signature block.
 _FOOTER = re.compile(
-    r"^(?:\(\s*\d+\s*\)\s*\D|\(\*+\)|\*|ghi chu|luu y|nguon|nguoi lap|t/m|tm |noi nhan|bi thu)"
+    r"^(?:\(\s*\d+\s*\)\s*\D|\(\*+\)|\*|[\u00b9\u00b2\u00b3\u2070-\u2079]"
+    r"|ghi chu|luu y|nguon|nguoi lap|t/m|tm |noi nhan|bi thu)"
 )
 _COLUMN_NUMBER = re.compile(r"^\(?[0-9a-z]{1,2}\)?$")
 _DITTO_MARKS = frozenset({"''", '"', "nt", "-nt-", "“", "”", "〃", "nhu tren", "“”", "''."})
@@ -350,10 +359,14 @@ def _first_text_reading(text: str) -> tuple[bool, bool]:
     return _COLUMN_NUMBER.match(folded) is not None, _FOOTER.match(folded) is not None
 
 
-def _are_column_numbers(filled: list) -> bool:
-    """Whether a row's filled cells number the columns: ``(1) (2) (3)`` or ``A B 1 2``."""
+def _are_column_numbers(filled: list, header_columns: int) -> bool:
+    """Whether a row's filled cells number the columns: ``(1) (2) (3)`` or ``A B 1 2``.
+
+    Three cells at least, or as many as the header has: a name-and-value table numbers
+    its two columns ``(1) (2)``.
+    """
     # A data row fails on its first cell: tested before any generator is set up.
-    if len(filled) < 3 or not _COLUMN_NUMBER.match(fold(str(filled[0]))):
+    if len(filled) < min(3, header_columns) or not _COLUMN_NUMBER.match(fold(str(filled[0]))):
         return False
     return all(_COLUMN_NUMBER.match(fold(str(cell))) for cell in filled[1:])
 
@@ -456,6 +469,9 @@ class _SheetContext:
     result: ParsedSheet
     state: _TableState = field(default_factory=_TableState)
     percent_cells: frozenset[tuple[int, int]] = frozenset()
+    # The cells as typed, on a sheet whose text was repaired from a legacy encoding (the
+    # rows walked hold the repaired text): what observations keep as typed comes from here.
+    typed_rows: list[list] | None = None
     plan: _ColumnPlan = field(init=False)
     column_periods: dict[int, str | None] = field(init=False)
 
@@ -549,6 +565,9 @@ def _add_value(
         parsed = parse_value(raw, match.reading_type)
     if parsed.is_blank:
         return None
+    target_values = match.target_values
+    if context.typed_rows is not None:
+        parsed, target_values = _as_typed(context, row_idx, col, raw, parsed, target_values)
     address = cell_address(row_idx, col)
     period = context.column_periods[col]  # _column_period of the column's role
     if period is None:
@@ -575,7 +594,7 @@ def _add_value(
         parsed.qualifier,
         parsed.denominator,
         role.is_estimate,
-        *match.target_values,  # target text, low, high, direction, per year
+        *target_values,  # target text, low, high, direction, per year
         parsed.original_text,
         address,  # source_cell
         row_idx + 1,  # source_row
@@ -592,12 +611,73 @@ def _add_value(
     return observation
 
 
+def _as_typed(
+    context: _SheetContext,
+    row_idx: int,
+    col: int,
+    raw: object,
+    parsed: ParsedValue,
+    target_values: tuple[object, ...],
+) -> tuple[ParsedValue, tuple[object, ...]]:
+    """A value read from repaired text, with its text and its row's target text as typed."""
+    typed_row = context.typed_rows[row_idx]
+    typed = typed_row[col]
+    if typed is not raw:
+        parsed = replace(parsed, original_text=original_text_of(typed))
+    target_col = context.plan.target
+    if target_values[0] is not None and target_col is not None:
+        typed_target = typed_row[target_col] if target_col < len(typed_row) else None
+        if typed_target is not None:
+            target_values = (original_text_of(typed_target), *target_values[1:])
+    return parsed, target_values
+
+
+def sheet_text_repaired(grid: SheetGrid) -> SheetGrid:
+    """The grid with every text repaired from the legacy encoding the sheet was typed in.
+
+    The encoding is decided once from all the sheet's texts
+    (:func:`flows.domain.textnorm.legacy_encoding_of`), so that texts too short to tell by
+    themselves ("Néi dung", "Sè hé") are repaired as the rest: header, title block and
+    rows alike. A Unicode sheet, NFC or NFD, is the grid itself.
+    """
+    encoding = legacy_encoding_of(chain.from_iterable(grid.rows))
+    if encoding is None:
+        return grid
+    rows = [
+        [repair_as(cell, encoding) if type(cell) is str else cell for cell in row]
+        for row in grid.rows
+    ]
+    return replace(grid, rows=rows)
+
+
+def missing_table_reason(grid: SheetGrid) -> tuple[str, str]:
+    """(Vietnamese, English): why a sheet holds no indicator table, as far as one can say.
+
+    Names the row that came closest to a header (:func:`flows.reading.headers.nearest_header`),
+    what it has and what it lacks, for a sheet :func:`parse_sheet` found no table on.
+    """
+    near_miss = nearest_header(sheet_text_repaired(grid))
+    if near_miss is None:
+        return (
+            f"Trang '{grid.name}': không có hàng nào giống dòng tiêu đề của bảng chỉ tiêu",
+            f"Sheet '{grid.name}': no row looks like the header of an indicator table",
+        )
+    described_vi, described_en = near_miss.describe()
+    return f"Trang '{grid.name}': {described_vi}", f"Sheet '{grid.name}': {described_en}"
+
+
 def parse_sheet(grid: SheetGrid, catalog: Catalog) -> ParsedSheet | None:
-    """The indicator table of one sheet, or None when the sheet holds none."""
+    """The indicator table of one sheet, or None when the sheet holds none.
+
+    Text typed in a legacy font is repaired first (:func:`sheet_text_repaired`); values,
+    targets and metadata keep the text as typed.
+    """
+    typed_grid, grid = grid, sheet_text_repaired(grid)
+    typed_rows = typed_grid.rows if grid is not typed_grid else None
     layout = find_header(grid)
     if layout is None:
         return None
-    identity = read_identity(grid, layout.first_row)
+    identity = read_identity(grid, layout.first_row, typed_rows)
     result = ParsedSheet(
         sheet_name=grid.name,
         sheet_index=grid.index,
@@ -611,7 +691,9 @@ def parse_sheet(grid: SheetGrid, catalog: Catalog) -> ParsedSheet | None:
         report_date=identity.report_date,
         header_row=layout.first_row + 1,
     )
-    context = _SheetContext(layout, catalog, identity, result, percent_cells=grid.percent_cells)
+    context = _SheetContext(
+        layout, catalog, identity, result, percent_cells=grid.percent_cells, typed_rows=typed_rows
+    )
     rows = grid.rows
     for row_idx in range(layout.last_row + 1, len(rows)):
         row = rows[row_idx]
@@ -621,7 +703,9 @@ def parse_sheet(grid: SheetGrid, catalog: Catalog) -> ParsedSheet | None:
         else:
             continue  # an empty line
         may_number_columns, ends_table = _first_cell_reading(first)
-        if may_number_columns and _are_column_numbers([cell for cell in row if cell is not None]):
+        if may_number_columns and _are_column_numbers(
+            [cell for cell in row if cell is not None], len(layout.columns)
+        ):
             continue
         if ends_table:
             break
@@ -648,6 +732,8 @@ def parse_workbook(path: Path | str, catalog: Catalog) -> ParsedWorkbook:
 
 
 __all__ = [
+    "missing_table_reason",
     "parse_sheet",
     "parse_workbook",
+    "sheet_text_repaired",
 ]

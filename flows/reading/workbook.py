@@ -11,9 +11,9 @@ reason a clerk can act on, in Vietnamese and English.
 What calamine does not report is read from the package XML in the same pass over the bytes
 (with defusedxml, which refuses entity tricks): error cells, formulas saved without a
 result, and number formats, so that 0.915 formatted as a percentage in a percent row reads
-91.5. That works for .xlsx/.xlsm and .ods (``percentage`` cells); for .xls the BIFF formats
-are not read (no reader for them among the dependencies), so a percent-formatted .xls cell
-in a percent row reads as the stored fraction (0.915, not 91.5): a known limitation.
+91.5. That works for .xlsx/.xlsm and .ods (``percentage`` cells); for .xls the percent formats
+come from the BIFF records (:mod:`flows.reading.xls_formats`), so a percent-formatted cell
+reads 91.5 in every container.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from flows.reading.safety import (
     check_csv_line,
     check_sheet_size,
 )
+from flows.reading.xls_formats import xls_percent_cells
 from flows.reading.xlsx_cells import PlainSheet, read_plain_xlsx
 
 SPREADSHEET_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
@@ -86,7 +87,7 @@ class SheetGrid:
 
     Empty cells are None; rows may have different lengths. ``percent_cells`` holds the
     0-based ``(row, column)`` of numeric cells formatted as a percentage (``0.915``
-    shown as ``91,5%``), known for .xlsx/.xlsm and .ods files.
+    shown as ``91,5%``), known for .xlsx/.xlsm, .xls and .ods files.
     """
 
     name: str
@@ -160,7 +161,7 @@ def _read_spreadsheet(data: bytes, package: OpenedPackage | None = None) -> list
         raise _password_protected() from error
     except Exception as error:  # calamine raises several unrelated types for bad bytes
         raise damaged_file() from error
-    extras = _package_cell_extras(data, package) if data.startswith(_ZIP_MAGIC) else {}
+    extras = _cell_extras(data, package)
     grids = []
     for index, metadata in enumerate(workbook.sheets_metadata):
         if metadata.typ != python_calamine.SheetTypeEnum.WorkSheet:
@@ -178,6 +179,18 @@ def _read_spreadsheet(data: bytes, package: OpenedPackage | None = None) -> list
         visible = metadata.visible == python_calamine.SheetVisibleEnum.Visible
         grids.append(_grid(metadata.name, index, visible, rows, extras))
     return grids
+
+
+def _cell_extras(data: bytes, package: OpenedPackage | None) -> dict[str, _SheetExtras]:
+    """What calamine does not tell, per sheet name: from the package XML, or the BIFF records."""
+    if data.startswith(_ZIP_MAGIC):
+        return _package_cell_extras(data, package)
+    if data.startswith(_OLE_MAGIC):
+        return {
+            name: _SheetExtras(percent_cells=set(cells))
+            for name, cells in xls_percent_cells(data).items()
+        }
+    return {}
 
 
 def _grid(

@@ -161,7 +161,7 @@ def _casebook_files() -> list[tuple[str, str, list[SheetPlan], str, str]]:
             "",
             "",
         ),
-        ("dinh-dang/bao-cao.xls", _XLS, [_container_plan("Biểu 01", PHO_AN, "xls", False)], "", ""),
+        ("dinh-dang/bao-cao.xls", _XLS, [_container_plan("Biểu 01", PHO_AN, "xls", True)], "", ""),
         (
             "dinh-dang/bao-cao.ods",
             _ODS,

@@ -1,5 +1,6 @@
 """The casebook's container writers: sheet plans written as .xlsx or .xlsm (openpyxl, formulas
-with their cached result), .xls (xlwt), .ods (odfpy) and CSV in each encoding.
+with their cached result; or xlsxwriter, whose packages are laid out differently), .xls
+(xlwt), .ods (odfpy) and CSV in each encoding.
 """
 
 from __future__ import annotations
@@ -78,6 +79,53 @@ def _patched_package(data: bytes, formulas: dict[int, dict[str, str]], macro: bo
     return out.getvalue()
 
 
+def _write_xlsx_xlsxwriter(path: Path, plans: list[SheetPlan]) -> None:
+    """The plans as .xlsx written by xlsxwriter, formulas with their cached result."""
+    import xlsxwriter
+
+    with xlsxwriter.Workbook(str(path)) as workbook:
+        formats: dict[tuple[str | None, str | None], object] = {}
+
+        def cell_format(font: str | None, number_format: str | None) -> object:
+            if (font, number_format) == (None, None):
+                return None
+            if (font, number_format) not in formats:
+                properties = {"font_name": font, "num_format": number_format}
+                formats[(font, number_format)] = workbook.add_format(
+                    {key: value for key, value in properties.items() if value is not None}
+                )
+            return formats[(font, number_format)]
+
+        for plan in plans:
+            sheet = workbook.add_worksheet(plan.name)
+            merged = {(r1 - 1, c1 - 1): (r2 - 1, c2 - 1) for r1, c1, r2, c2 in plan.merges}
+            for r, row in enumerate(plan.rows):
+                for c, item in enumerate(row):
+                    value = _plain(item)
+                    put = item if isinstance(item, Put) else None
+                    font = plan.font if isinstance(value, str) else None
+                    style = cell_format(font, put.percent_format if put else None)
+                    if (r, c) in merged:
+                        sheet.merge_range(r, c, *merged.pop((r, c)), "", style)
+                    if value is None:
+                        continue
+                    if put is not None and put.formula:
+                        sheet.write_formula(r, c, "=" + put.formula, style, value)
+                    elif isinstance(value, str) and value.startswith("="):
+                        # A formula never calculated, as openpyxl writes "=9000+876".
+                        sheet.write_formula(r, c, value, style, "")
+                    elif isinstance(value, str):
+                        sheet.write_string(r, c, value, style)
+                    elif isinstance(value, bool):
+                        sheet.write_boolean(r, c, value, style)
+                    else:
+                        sheet.write_number(r, c, value, style)
+            for (r1, c1), (r2, c2) in merged.items():  # merges whose first cell is beyond a row
+                sheet.merge_range(r1, c1, r2, c2, "")
+            if plan.hidden:
+                sheet.hide()
+
+
 def _write_xls(path: Path, plans: list[SheetPlan]) -> None:
     import xlwt
 
@@ -87,7 +135,11 @@ def _write_xls(path: Path, plans: list[SheetPlan]) -> None:
         for r, row in enumerate(plan.rows):
             for c, item in enumerate(row):
                 value = _plain(item)
-                if value is not None:
+                if value is None:
+                    continue
+                if isinstance(item, Put) and item.percent_format:
+                    sheet.write(r, c, value, xlwt.easyxf(num_format_str=item.percent_format))
+                else:
                     sheet.write(r, c, value)
         for r1, c1, r2, c2 in plan.merges:
             sheet.merge(r1 - 1, r2 - 1, c1 - 1, c2 - 1)
