@@ -150,3 +150,19 @@ def test_reader_state_is_built_once_per_process():
     catalog, resolver = reader_state()
     assert reader_state() == (catalog, resolver)
     assert reader_state()[1] is resolver
+
+
+def test_a_broken_header_seed_fails_the_parse_instead_of_every_file(
+    demo_files, tmp_path, monkeypatch
+):
+    """A seed line no reader can use is the curator's to fix, said once with its line,
+    not a night of files each rejected as an internal error."""
+    from flows.reading import headers
+
+    seed = tmp_path / "header_spellings.csv"
+    seed.write_text("role,spelling,match,note\nnmae,Chỉ tiêu,exact,\n", encoding="utf-8")
+    monkeypatch.setattr(headers, "HEADER_SPELLINGS_CSV", seed)
+    monkeypatch.setattr(headers, "_spellings_read", None)
+    with pytest.raises(ValueError, match=r"header_spellings\.csv, line 2: unknown role 'nmae'"):
+        read_all(demo_files[:2], workers=2)
+    assert forks_left() == []

@@ -52,6 +52,7 @@ from flows import progress
 from flows.domain.catalog import Catalog, load_catalog
 from flows.domain.reference import load_reference
 from flows.domain.units import UnitResolver
+from flows.reading.headers import header_spellings
 from flows.reading.submission import (
     FileReading,
     LandedFile,
@@ -88,9 +89,13 @@ def reader_state() -> tuple[Catalog, UnitResolver]:
     """The parser's catalog and unit resolver, built once per process (per catalog file).
 
     The reference data comes from the installed package and cannot change while the
-    process runs; the catalog is re-read when its file changes (:func:`load_catalog`).
+    process runs; the catalog is re-read when its file changes (:func:`load_catalog`). The
+    header spellings are read here too, before any worker forks: the workers inherit them,
+    and a curator's slip in the seed fails the parse with its line number instead of
+    rejecting every file as an internal error.
     """
     global _reader_cache
+    header_spellings()
     catalog = load_catalog()
     if _reader_cache is None or _reader_cache[0] is not catalog:
         _reader_cache = (catalog, UnitResolver(load_reference()))
