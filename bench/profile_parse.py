@@ -24,7 +24,8 @@ from pathlib import Path
 from flows.domain.catalog import load_catalog
 from flows.domain.reference import load_reference
 from flows.domain.units import UnitResolver
-from flows.reading.submission import LandedFile, read_submissions
+from flows.reading.files import read_submissions
+from flows.reading.submission import LandedFile
 from flows.warehouse.receive import landing_sha256
 
 # (label, function name): stages of read_submissions by cumulative time (names may nest).

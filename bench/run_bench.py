@@ -61,8 +61,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from flows.reading.files import read_submissions
 from flows.reading.parse import read_all
-from flows.reading.submission import LandedFile, read_submissions
+from flows.reading.submission import LandedFile
 from flows.warehouse.receive import landing_sha256
 
 BENCH_DIR = Path(__file__).resolve().parent

@@ -15,7 +15,8 @@ import pytest
 from flows.domain.catalog import load_catalog
 from flows.domain.reference import load_reference
 from flows.domain.units import UnitResolver
-from flows.reading.submission import LandedFile, read_submissions, submission_id
+from flows.reading.files import read_submissions
+from flows.reading.submission import LandedFile, submission_id
 from flows.settings import SEEDS_DIR
 from flows.warehouse.receive import landing_sha256
 

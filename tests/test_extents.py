@@ -87,7 +87,8 @@ import resource, time
 from datetime import datetime
 from pathlib import Path
 from flows.reading.parse import reader_state
-from flows.reading.submission import LandedFile, read_submissions
+from flows.reading.submission import LandedFile
+from flows.reading.files import read_submissions
 catalog, resolver = reader_state()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 with open("/proc/self/statm") as statm:

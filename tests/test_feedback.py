@@ -30,7 +30,8 @@ from flows.quality.feedback import (
     write_run_feedback,
 )
 from flows.quality.validate import QualityGate
-from flows.reading.submission import Issue, LandedFile, Submission, read_submissions
+from flows.reading.files import read_submissions
+from flows.reading.submission import Issue, LandedFile, Submission
 from flows.warehouse.receive import landing_sha256
 from tools.demo import generate_demo
 

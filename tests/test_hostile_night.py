@@ -198,8 +198,9 @@ def _is_utf8(name: bytes) -> bool:
 def test_the_good_files_of_the_draw_hold_the_values_they_promise(tmp_path):
     """The generator's truth, checked by the reader alone (no night): every good file of a
     small draw reads as one or more submissions holding exactly its expected values."""
+    from flows.reading.files import read_submissions
     from flows.reading.parse import reader_state
-    from flows.reading.submission import LandedFile, read_submissions
+    from flows.reading.submission import LandedFile
 
     catalog, resolver = reader_state()
     draw = draw_hostile_inputs(80, 3)

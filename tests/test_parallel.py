@@ -13,8 +13,9 @@ import pytest
 from flows.domain.catalog import load_catalog
 from flows.domain.reference import load_reference
 from flows.domain.units import UnitResolver
+from flows.reading.files import read_submissions
 from flows.reading.parse import read_all
-from flows.reading.submission import FileReading, LandedFile, read_submissions
+from flows.reading.submission import FileReading, LandedFile
 from flows.warehouse.receive import landing_sha256
 from tests.generators.processes import forks_left
 from tools.demo import generate_demo

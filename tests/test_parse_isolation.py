@@ -20,8 +20,9 @@ from pathlib import Path
 import psutil
 import pytest
 
+from flows.reading.files import read_submissions
 from flows.reading.parse import WALL_CLOCK_FACTOR, read_all, reader_state
-from flows.reading.submission import FileReading, LandedFile, read_submissions
+from flows.reading.submission import FileReading, LandedFile
 from flows.settings import PARSE_MEMORY_ENV, PARSE_SECONDS_ENV
 from flows.warehouse.receive import landing_sha256
 from tests.generators.processes import forks_left

@@ -43,6 +43,7 @@ WHOLE_FILE_REJECTIONS = (
     "empty_workbook",
     "zero_bytes",
     "no_table",
+    "pdf_without_text",
     "unsupported_extension",
 )
 SHEET_REJECTIONS = (

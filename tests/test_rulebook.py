@@ -38,6 +38,7 @@ DECLARED_IN = {
     "cell_error": RULEBOOK,
     "formula_without_value": RULEBOOK,
     "unparseable": RULEBOOK,
+    "review_row": RULEBOOK,
     "clerk_computed_mismatch": RULEBOOK,
     "per_mille_in_percent_row": RULEBOOK,
     "internal_error": RULEBOOK,

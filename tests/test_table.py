@@ -545,7 +545,8 @@ def resolver():
 def _read_file(path: Path, catalog, resolver):
     from datetime import datetime
 
-    from flows.reading.submission import LandedFile, read_submissions
+    from flows.reading.files import read_submissions
+    from flows.reading.submission import LandedFile
     from flows.warehouse.receive import landing_sha256
 
     landed = LandedFile(path, path.name, landing_sha256(path), path.stat().st_size, datetime.now())

@@ -30,7 +30,8 @@ from flows.outputs.template import (
     template_period,
     ward_for,
 )
-from flows.reading.submission import LandedFile, read_submissions
+from flows.reading.files import read_submissions
+from flows.reading.submission import LandedFile
 from flows.settings import INDICATOR_CATALOG_CSV
 from flows.warehouse.receive import landing_sha256
 from tools.demo_sheets import vn_decimal, vn_money_words, vn_thousands

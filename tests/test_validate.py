@@ -13,7 +13,8 @@ from flows.domain.reference import load_reference
 from flows.domain.units import UnitResolver
 from flows.quality import rulebook
 from flows.quality.validate import QualityGate, warm_up
-from flows.reading.submission import LandedFile, read_submissions
+from flows.reading.files import read_submissions
+from flows.reading.submission import LandedFile
 from flows.warehouse.receive import landing_sha256
 from tests.generators.small_sheets import HEADER, save_sheet
 from tools.demo import generate_demo

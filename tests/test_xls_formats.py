@@ -18,9 +18,10 @@ import xlrd
 import xlwt
 
 from flows.reading import xls_formats
+from flows.reading.files import read_submissions
 from flows.reading.parse import reader_state
 from flows.reading.safety import Limits, check_container
-from flows.reading.submission import LandedFile, Submission, read_submissions
+from flows.reading.submission import LandedFile, Submission
 from flows.reading.workbook import cell_address, read_workbook
 from flows.reading.xls_formats import xls_percent_cells
 from tests.generators.casebook_plan import (

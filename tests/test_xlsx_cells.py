@@ -253,7 +253,10 @@ def test_second_and_hidden_sheets_read_directly_as_calamine(base_parts):
         parts["xl/worksheets/sheet2.xml"] = base_parts[SHEET].replace(b"<v>1", b"<v>7", 3)
         parts[WORKBOOK] = base_parts[WORKBOOK].replace(
             b"</sheets>",
-            b'<sheet name="Phu luc" sheetId="2" state="%s" r:id="rId9"/></sheets>' % state,
+            # The prefix declared on the element: openpyxl with lxml installed declares it
+            # on each <sheet>, not on the root.
+            b'<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+            b' name="Phu luc" sheetId="2" state="%s" r:id="rId9"/></sheets>' % state,
         )
         parts[RELATIONS] = base_parts[RELATIONS].replace(
             b"</Relationships>",

@@ -34,6 +34,7 @@ examples:
   chitieu template --district pre2025:534 --period 2024 --out templates/  # one per ward
   chitieu report --unit pre2025:534 --term 2020-2025  # one self-contained HTML report
   chitieu superset-bundle --out chitieu-superset.zip  # the Superset dashboard, to import
+  chitieu review --out review/                  # one workbook per report: figures to confirm
   chitieu run --dask-address tcp://10.0.0.5:8786  # parse and validate on a Dask cluster
   chitieu serve --cron "0 2 * * *"              # nightly at 02:00 Asia/Ho_Chi_Minh
   chitieu watch --poll 5                        # stay warm; a night after each change
@@ -182,6 +183,23 @@ def _parser() -> argparse.ArgumentParser:
         help="ZIP file to write (default: chitieu-superset.zip here)",
     )
     _add_warehouse(superset_bundle)
+    review = commands.add_parser(
+        "review",
+        help="write the figures read from reports' prose, one workbook per report, to confirm",
+        description="Write one .xlsx per narrative report (Word or PDF) whose prose figures "
+        "await review: each figure with its indicator, value, period and sentence, and columns "
+        "for the reviewer (accept with x, a corrected value or period, a note). A reviewed "
+        "workbook dropped into the landing folder loads the accepted figures the next night.",
+        epilog=EXAMPLES,
+        formatter_class=formatter,
+    )
+    review.add_argument("--out", type=Path, required=True, help="folder to write the workbooks to")
+    review.add_argument(
+        "--all",
+        action="store_true",
+        help="list every figure, decided or not (to review a report again)",
+    )
+    _add_warehouse(review)
     serve = commands.add_parser(
         "serve",
         help="serve the nightly flow on a cron schedule (Prefect deployment)",
@@ -367,6 +385,22 @@ def _superset_bundle(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _review(args: argparse.Namespace) -> int:
+    """Write the review workbooks, print their paths (none: a line saying so)."""
+    from flows.outputs.review import write_review_workbooks
+
+    warehouse = (args.warehouse or settings.warehouse_path()).resolve()
+    if not warehouse.exists():
+        print(f"chitieu review: no published warehouse at {warehouse}", file=sys.stderr)
+        return EXIT_FAILED
+    written = write_review_workbooks(warehouse, args.out.resolve(), include_decided=args.all)
+    for path in written:
+        print(path)
+    if not written:
+        print("chitieu review: no figure awaits review", file=sys.stderr)
+    return EXIT_OK
+
+
 def _serve(args: argparse.Namespace) -> int:
     from flows.serve import serve_nightly
 
@@ -400,6 +434,7 @@ def main(argv: list[str] | None = None) -> int:
         "template": _template,
         "report": _report,
         "superset-bundle": _superset_bundle,
+        "review": _review,
         "serve": _serve,
         "watch": _watch,
     }

@@ -48,8 +48,9 @@ from flows.quality.validate import (
     peer_groups,
     verdict_digest,
 )
+from flows.reading.files import read_submissions
 from flows.reading.parse import reader_state
-from flows.reading.submission import FileReading, LandedFile, Submission, read_submissions
+from flows.reading.submission import FileReading, LandedFile, Submission
 from flows.settings import INDICATOR_CATALOG_CSV, VALIDATION_RULES_CSV
 from flows.warehouse.publish import build_fingerprint
 

@@ -481,6 +481,8 @@ class _Renderer:
             body += self._issues_table(submission)
         if submission.unmapped_rows:
             body.append(self._unmapped_table(submission))
+        if submission.candidates and not submission.is_rejected:
+            body.append(_candidates_block(len(submission.candidates)))
         if verdict is RECEIVED:
             body.append(_RECEIPT_BLOCK)
         if submission.metadata:
@@ -597,6 +599,20 @@ class _Renderer:
         lines.append(_TABLE_END)
         head, tail = _INDEX_FRAME
         return head + "\n".join(lines) + tail
+
+
+def _candidates_block(count: int) -> str:
+    """What becomes of a report's prose figures: nothing yet, until a person confirms them."""
+    return (
+        "<p>"
+        + _bilingual(
+            f"Đã trích {count} số liệu chỉ tiêu từ văn bản báo cáo. Các số liệu này chỉ được nạp "
+            "sau khi cán bộ rà soát xác nhận (bảng rà soát do lệnh 'chitieu review' tạo ra).",
+            f"{count} indicator figures were read from the report's text. They are loaded only "
+            "once a reviewer confirms them (in the workbook 'chitieu review' writes).",
+        )
+        + "</p>"
+    )
 
 
 def _rejection_block(rejection: Issue) -> list[str]:

@@ -184,6 +184,23 @@ RULES_DECLARED: tuple[QualityRule, ...] = (
         ),
     ),
     QualityRule(
+        "review_row",
+        WARNING,
+        "value",
+        PARSE,
+        "Mỗi dòng của bảng rà soát số liệu trích từ báo cáo phải giữ mã dòng, và giá trị hay kỳ "
+        "sửa phải đọc được; một dòng không như vậy được ghi là không chấp nhận.",
+        "Every row of a workbook reviewing the figures read from a report must keep its row "
+        "id, and a corrected value or period must be readable; such a row is recorded as "
+        "rejected.",
+        remedy=(
+            "Sửa dòng được nêu trong bảng rà soát (đánh 'x' và ghi giá trị hoặc kỳ đúng dạng, "
+            "ví dụ '92,5' hay 'Năm 2022'), rồi gửi lại bảng.",
+            "Correct the row named in the review workbook (put 'x' and write the value or "
+            "period in a readable form, e.g. '92,5' or 'Năm 2022'), then send it again.",
+        ),
+    ),
+    QualityRule(
         "clerk_computed_mismatch",
         WARNING,
         "value",

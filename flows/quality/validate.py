@@ -259,7 +259,12 @@ class QualityGate:
         for submission in accepted:
             if issue := report_date_issue(submission):  # a warning: never rejects
                 submission.issues.append(issue)
-            if not submission.observations and not submission.is_rejected:
+            # A report's prose holds candidates, not values: a reviewer loads them later.
+            if (
+                not submission.observations
+                and not submission.is_rejected
+                and submission.source_kind != "document"
+            ):
                 submission.reject(
                     Issue(
                         rulebook.severity("no_values"),

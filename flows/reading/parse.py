@@ -19,7 +19,7 @@ The pool is this module's own, not a :class:`~concurrent.futures.ProcessPoolExec
 because it must know that file: each worker writes the position of the file it starts
 into memory shared with the parent, and the parent knows which chunk each worker holds.
 An exception while reading a file never reaches the pool:
-:func:`~flows.reading.submission.read_submissions` turns it into that file's rejection.
+:func:`~flows.reading.files.read_submissions` turns it into that file's rejection.
 
 The catalog and the unit resolver are built once per call in the parent and handed to
 each worker when it starts: with the ``fork`` start method (Linux) the workers inherit
@@ -52,13 +52,14 @@ from flows import progress
 from flows.domain.catalog import Catalog, load_catalog
 from flows.domain.reference import load_reference
 from flows.domain.units import UnitResolver
+from flows.reading.files import read_submissions
 from flows.reading.headers import header_spellings
+from flows.reading.phrasings import load_phrasings
 from flows.reading.submission import (
     FileReading,
     LandedFile,
     internal_error,
     over_reader_limit,
-    read_submissions,
 )
 from flows.settings import parse_cpu_seconds, parse_memory_bytes
 from flows.subprocesses import die_with_parent
@@ -90,12 +91,13 @@ def reader_state() -> tuple[Catalog, UnitResolver]:
 
     The reference data comes from the installed package and cannot change while the
     process runs; the catalog is re-read when its file changes (:func:`load_catalog`). The
-    header spellings are read here too, before any worker forks: the workers inherit them,
-    and a curator's slip in the seed fails the parse with its line number instead of
-    rejecting every file as an internal error.
+    header spellings and the prose phrasings are read here too, before any worker forks: the
+    workers inherit them, and a curator's slip in a seed fails the parse with its line
+    number instead of rejecting every file as an internal error.
     """
     global _reader_cache
     header_spellings()
+    load_phrasings()
     catalog = load_catalog()
     if _reader_cache is None or _reader_cache[0] is not catalog:
         _reader_cache = (catalog, UnitResolver(load_reference()))

@@ -40,6 +40,10 @@ class Observation:
     stated_percent: float | None = None
     unit: str | None = None
     unit_suffix: str | None = None
+    # A value a reviewer accepted from a report's prose is traced to the report, not to the
+    # reviewed workbook that carried it: the report's path and content hash.
+    source_file: str | None = None
+    source_sha256: str | None = None
 
     def __reduce__(self) -> tuple[type[Observation], tuple]:
         # Pickled as the constructor's arguments, not as a dict of 18 named fields: a
@@ -118,11 +122,59 @@ class ParsedWorkbook:
     skipped: list[SkippedSheet]
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A figure a report's prose states for a catalog indicator, until a person confirms it.
+
+    ``period_code`` is the period the sentence says the figure is about ("năm 2022",
+    "đến cuối năm 2022", "6 tháng đầu năm 2023"), or None when it says none: the figure is
+    then about the report's own period. ``qualifier`` is the word before the number as
+    written, folded (``tren``, ``hon``, ``duoi``, ``khoang``), '' when none.
+    ``denominator`` is the whole of a ``130/130`` or ``08/08 chi bộ`` figure.
+    ``reported_achievement_pct`` is a stated achievement against the resolution ("đạt 60%
+    so với Nghị quyết"). ``location`` says where the sentence stands: its heading path and
+    paragraph (``PHẦN THỨ NHẤT > II > 4.3 · đoạn 51``); ``paragraph`` is that paragraph's
+    number and ``figure_text`` the figure as written (``130/130 ý kiến``), which together
+    identify the candidate within its document. ``confidence`` is between 0 and 1.
+    """
+
+    indicator_code: str
+    value: float
+    qualifier: str
+    denominator: float | None
+    period_code: str | None
+    reported_achievement_pct: float | None
+    sentence: str
+    location: str
+    paragraph: int
+    figure_text: str
+    confidence: float
+
+
+# A candidate's qualifier (folded, as prose reading gives it) as the mart shows it, and as
+# the qualifier symbol an observation carries once a reviewer accepts the figure.
+QUALIFIER_WORDS = {"": "", "tren": "trên", "hon": "hơn", "duoi": "dưới", "khoang": "khoảng"}
+QUALIFIER_SYMBOLS = {"": "=", "tren": ">", "hon": ">", "duoi": "<", "khoang": "~"}
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    """What a reviewer decided about one candidate in a reviewed workbook."""
+
+    candidate_id: str
+    decision: str  # 'accepted' or 'rejected'
+    corrected_value: float | None = None
+    corrected_period_code: str | None = None
+    note: str | None = None
+
+
 __all__ = [
+    "Candidate",
     "CellIssue",
     "Observation",
     "ParsedSheet",
     "ParsedWorkbook",
+    "ReviewDecision",
     "SkippedSheet",
     "UnmappedRow",
 ]

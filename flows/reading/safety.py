@@ -110,6 +110,16 @@ class Limits:
     # Excel's own limit for the text of one cell.
     max_csv_field_chars: int = 32_767
     max_csv_line_chars: int = 1_048_576
+    # Word and PDF reports (flows.reading.document_readers): a 60-page report holds a few
+    # thousand paragraphs, a few dozen tables and some 300 000 characters.
+    max_word_part_bytes: int = 64 * 1024 * 1024
+    max_word_xml_elements: int = 2_000_000
+    max_paragraphs: int = 100_000
+    max_tables: int = 1_000
+    max_cells_per_table: int = 100_000
+    max_table_cells: int = 1_000_000
+    max_text_chars: int = 20_000_000
+    max_pdf_pages: int = 500
 
 
 DEFAULT_LIMITS = Limits()
@@ -286,6 +296,8 @@ def _check_zip_sheets(package: OpenedPackage, limits: Limits) -> None:
     kept already. The xlsx worksheets are checked part by part (:func:`_check_part`).
     Word reports, once read, hook their scan here: the tables of ``word/document.xml``.
     """
+    if WORD_DOCUMENT_PART in package.namelist():
+        check_word_part(package, WORD_DOCUMENT_PART, limits)
     if "content.xml" not in package.namelist():
         return
     kept = package.kept("content.xml")
@@ -626,3 +638,79 @@ def check_sheet_size(name: str, rows: int, columns: int, limits: Limits = DEFAUL
             f"trang '{name}' có {rows} dòng × {columns} cột",
             f"sheet '{name}' has {rows} rows × {columns} columns",
         )
+
+
+# ------------------------------------------------------------------ Word reports
+
+WORD_DOCUMENT_PART = "word/document.xml"
+# Counted in a Word part's text before any parser builds it: elements (start tags),
+# paragraphs, tables and table cells, whatever the namespace prefix.
+_WORD_COUNTED = re.compile(rb"<(?:\w{1,8}:)?(p|tbl|tc)[\s>/]|<[A-Za-z_]")
+# A counted match is at most this long, so a block's last bytes are scanned with the next.
+_WORD_MATCH_BYTES = 16
+
+
+def check_word_part(package: OpenedPackage, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a Word part whose XML is too large or holds too many elements, paragraphs or cells.
+
+    The part is streamed in blocks and its bytes counted as inflated (a part may hold more
+    than its zip entry declares), so neither the part nor a tree of it is ever whole in
+    memory here. The counts are upper bounds of what the reader finds (a text box Word
+    writes twice is counted twice), held to the same limits, so the reader, which builds
+    one top-level element of the body at a time, never meets a hostile size it has not
+    been told about.
+    """
+    elements = paragraphs = tables = cells = size = 0
+    tail = b""
+    with _open_part(package.archive, name) as stream:
+        for block in iter(lambda: stream.read(_KEPT_PART_BYTES), b""):
+            size += len(block)
+            if size > limits.max_word_part_bytes:
+                megabytes = limits.max_word_part_bytes // (1 << 20)
+                raise word_too_large(
+                    f"phần '{name}' lớn hơn {vi_number(megabytes)} MB",
+                    f"part '{name}' is larger than {megabytes:,} MB",
+                )
+            chunk = tail + block
+            cut = max(len(chunk) - _WORD_MATCH_BYTES, 0)
+            for match in _WORD_COUNTED.finditer(chunk, 0, len(chunk)):
+                if match.start() >= cut:
+                    break
+                elements += 1
+                kind = match.group(1)
+                if kind == b"p":
+                    paragraphs += 1
+                elif kind == b"tbl":
+                    tables += 1
+                elif kind == b"tc":
+                    cells += 1
+            tail = chunk[cut:]
+        elements += tail.count(b"<")  # at most a couple, for the refusal below
+    _check_word_counts(name, elements, paragraphs, tables, cells, limits)
+
+
+def _check_word_counts(
+    name: str, elements: int, paragraphs: int, tables: int, cells: int, limits: Limits
+) -> None:
+    counts = (
+        (elements, limits.max_word_xml_elements, "phần tử XML", "XML elements"),
+        (paragraphs, limits.max_paragraphs, "đoạn văn", "paragraphs"),
+        (tables, limits.max_tables, "bảng", "tables"),
+        (cells, limits.max_table_cells, "ô bảng", "table cells"),
+    )
+    for count, limit, what_vi, what_en in counts:
+        if count > limit:
+            raise word_too_large(
+                f"phần '{name}' có hơn {vi_number(limit)} {what_vi}",
+                f"part '{name}' holds over {limit:,} {what_en}",
+            )
+
+
+def word_too_large(what_vi: str, what_en: str) -> UnreadableFile:
+    """The refusal of a report (Word or PDF) that breaks a size limit."""
+    return UnreadableFile(
+        f"Tệp báo cáo bị từ chối vì {what_vi}; báo cáo của phường/xã không lớn như vậy. "
+        "Hãy kiểm tra lại và gửi đúng tệp báo cáo.",
+        f"The report was refused because {what_en}; a ward's report is never this large. "
+        "Check it and send the report itself.",
+    )

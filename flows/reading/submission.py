@@ -7,9 +7,6 @@ problem found on the way, each with a bilingual message (Vietnamese first).
 
 from __future__ import annotations
 
-import logging
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -17,23 +14,11 @@ from pathlib import Path
 from flows.domain.units import UnitNotResolved
 from flows.quality.rulebook import severity
 from flows.reading.errors import (
-    UnreadableFile,
-    damaged_file,
     internal_error_reason,
-    no_table_reason,
     reader_limit_reason,
 )
-from flows.reading.rows import Observation, ParsedSheet, UnmappedRow
-from flows.reading.safety import check_container
-from flows.reading.table import missing_table_reason, parse_sheet
-from flows.reading.workbook import read_workbook
+from flows.reading.rows import Candidate, Observation, ParsedSheet, ReviewDecision, UnmappedRow
 from flows.settings import parse_cpu_seconds, parse_memory_bytes
-
-_log = logging.getLogger(__name__)
-
-# What zipfile raises, besides BadZipFile, for a part it cannot inflate: an unsupported
-# compression method or version (NotImplementedError), a part cut short (EOFError).
-_DAMAGED_ZIP = (zlib.error, zipfile.BadZipFile, NotImplementedError, EOFError)
 
 
 @dataclass(frozen=True)
@@ -81,6 +66,12 @@ class Submission:
     unmapped_rows: list[UnmappedRow] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     rejection: Issue | None = None
+    # 'spreadsheet'; for a report: 'word_table' (one of its tables), 'document' (its prose:
+    # candidates, no values); 'review' (a reviewed workbook: the values a reviewer accepted).
+    source_kind: str = "spreadsheet"
+    # A report's prose figures, each with its stable candidate id.
+    candidates: list[tuple[str, Candidate]] = field(default_factory=list)
+    review_decisions: list[ReviewDecision] = field(default_factory=list)
 
     @property
     def is_rejected(self) -> bool:
@@ -136,6 +127,32 @@ def from_parsed_sheet(landed: LandedFile, sheet: ParsedSheet) -> Submission:
     return submission
 
 
+def resolve_unit(
+    submission: Submission, sheet: ParsedSheet, resolver, where_vi: str, where_en: str
+) -> None:
+    """Give ``submission`` the unit its sheet names, or reject it saying why.
+
+    ``where_vi`` / ``where_en`` name the sheet in the reason (``Trang 'Biểu 1'``, ``Bảng 2``).
+    """
+    try:
+        submission.unit_key = resolver.resolve(
+            sheet.unit_code,
+            sheet.unit_name,
+            sheet.district_name,
+            sheet.province_name,
+            sheet.period_code,
+        )
+    except UnitNotResolved as error:
+        submission.reject(
+            Issue(
+                severity("unit_unknown"),
+                "unit_unknown",
+                f"{where_vi}: {error.reason_vi}",
+                f"{where_en}: {error.reason_en}",
+            )
+        )
+
+
 def _rejected_file(landed: LandedFile, reason: Issue) -> Submission:
     """A rejected submission standing for a whole file, for ``reason``."""
     submission = Submission(
@@ -184,78 +201,3 @@ class FileReading:
     submissions: list[Submission]
     hidden_sheets: list[str] = field(default_factory=list)
     sheets_without_table: list[str] = field(default_factory=list)
-
-
-def read_submissions(landed: LandedFile, catalog, resolver) -> FileReading:
-    """Read one landed file into submissions: one per visible sheet holding a table.
-
-    A file that cannot be read, or whose visible sheets hold no indicator table,
-    becomes one rejected submission, so that every file has an outcome. So does any
-    failure while reading it: a :class:`MemoryError` rejects the file under the rule
-    ``reader_limit``, any other exception (a bug here, a panic in calamine, which is no
-    :class:`Exception`) under ``internal_error``; only an interrupt or an exit goes on up.
-    Whoever reads many files (the parse stage's workers, a Dask worker) loses that file,
-    never the others.
-    """
-    try:
-        return _read_file(landed, catalog, resolver)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except MemoryError:
-        return FileReading([over_reader_limit(landed, "hết bộ nhớ", "it ran out of memory")])
-    except BaseException as error:
-        _log.error("internal error reading %s", landed.relative_path, exc_info=error)
-        return FileReading([internal_error(landed, type(error).__name__, str(error))])
-
-
-def _read_file(landed: LandedFile, catalog, resolver) -> FileReading:
-    """:func:`read_submissions`, letting an unexpected exception go."""
-    try:
-        data = landed.path.read_bytes()
-        # The container is opened and its small parts decompressed once, for both steps.
-        package = check_container(data)
-        # A CSV's one sheet is named after the file, as the clerk named it, not the archive copy.
-        grids = read_workbook(landed.path, data, package, csv_name=Path(landed.relative_path).stem)
-    except _DAMAGED_ZIP:
-        # A part whose compressed stream or checksum is corrupt, or cut short, or compressed
-        # in a way zipfile cannot inflate, found while inflating it.
-        damaged = damaged_file()
-        return FileReading([unreadable_file(landed, damaged.reason_vi, damaged.reason_en)])
-    except UnreadableFile as error:
-        return FileReading([unreadable_file(landed, error.reason_vi, error.reason_en)])
-    reading = FileReading(submissions=[])
-    for grid in grids:
-        if not grid.visible:
-            reading.hidden_sheets.append(grid.name)
-            continue
-        parsed = parse_sheet(grid, catalog)
-        if parsed is None:
-            reading.sheets_without_table.append(grid.name)
-            continue
-        submission = from_parsed_sheet(landed, parsed)
-        try:
-            submission.unit_key = resolver.resolve(
-                parsed.unit_code,
-                parsed.unit_name,
-                parsed.district_name,
-                parsed.province_name,
-                parsed.period_code,
-            )
-        except UnitNotResolved as error:
-            submission.reject(
-                Issue(
-                    severity("unit_unknown"),
-                    "unit_unknown",
-                    f"Trang '{grid.name}': {error.reason_vi}",
-                    f"Sheet '{grid.name}': {error.reason_en}",
-                )
-            )
-        reading.submissions.append(submission)
-    if not reading.submissions:
-        # What each visible sheet nearly had: worked out only for a file rejected for it.
-        nearly = [missing_table_reason(grid) for grid in grids if grid.visible]
-        reason_vi, reason_en = no_table_reason(
-            reading.sheets_without_table + reading.hidden_sheets, nearly
-        )
-        reading.submissions.append(unreadable_file(landed, reason_vi, reason_en))
-    return reading

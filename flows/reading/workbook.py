@@ -72,9 +72,10 @@ def _empty_workbook() -> UnreadableFile:
 def _unsupported_extension(extension: str) -> UnreadableFile:
     shown = extension or "(không có đuôi)"
     return UnreadableFile(
-        f"Loại tệp {shown} không được hỗ trợ; hãy gửi tệp Excel (.xlsx, .xls), .ods hoặc .csv.",
+        f"Loại tệp {shown} không được hỗ trợ; hãy gửi tệp Excel (.xlsx, .xls), .ods hoặc .csv, "
+        "hoặc báo cáo Word (.docx, .doc) hay PDF.",
         f"File type {extension or '(none)'} is not supported; send an Excel (.xlsx, .xls), "
-        ".ods or .csv file.",
+        ".ods or .csv file, or the report as Word (.docx, .doc) or PDF.",
     )
 
 

@@ -29,7 +29,12 @@ RAW_TABLES: dict[str, str] = {
         n_unmapped_rows   INTEGER NOT NULL,
         reason            VARCHAR,              -- bilingual, Vietnamese first; null when clean
         unit_name_text    VARCHAR,              -- the unit as written on the sheet
-        metadata_json     VARCHAR               -- every metadata label/value found, as JSON
+        metadata_json     VARCHAR,              -- every metadata label/value found, as JSON
+        source_kind       VARCHAR               -- 'spreadsheet', 'word_table' (a table of a
+                                                -- report), 'document' (a report's prose:
+                                                -- candidates, no values), 'review' (a
+                                                -- reviewed workbook: narrative values);
+                                                -- null on rows staged before it existed
     """,
     # One row per accepted value.
     "observations": """
@@ -76,6 +81,38 @@ RAW_TABLES: dict[str, str] = {
         unit_text         VARCHAR,
         values_text       VARCHAR
     """,
+    # One row per figure a report's prose states for a catalog indicator: a candidate
+    # value until a reviewer accepts it (raw.review_decisions).
+    "narrative_candidates": """
+        candidate_id      VARCHAR NOT NULL,     -- stable: the same figure of the same
+                                                -- document gives the same id on every run
+        submission_id     VARCHAR NOT NULL,     -- the document's 'document' submission
+        source_file       VARCHAR NOT NULL,
+        file_sha256       VARCHAR NOT NULL,
+        unit_key          VARCHAR,
+        report_period_code VARCHAR,             -- the report's own period, from its header
+        period_code       VARCHAR,              -- the period the figure is about
+        indicator_code    VARCHAR NOT NULL,
+        value             DOUBLE NOT NULL,
+        qualifier         VARCHAR NOT NULL,     -- the word before the figure: 'trên', 'hơn',
+                                                -- 'dưới', 'khoảng'; '' when none
+        denominator       DOUBLE,
+        reported_achievement_pct DOUBLE,        -- 'đạt 60% so với Nghị quyết'
+        figure_text       VARCHAR NOT NULL,     -- the figure as written
+        location          VARCHAR NOT NULL,     -- heading path and paragraph
+        paragraph         INTEGER NOT NULL,
+        sentence          VARCHAR NOT NULL,
+        confidence        DOUBLE NOT NULL
+    """,
+    # One row per candidate a reviewed workbook decided on.
+    "review_decisions": """
+        submission_id     VARCHAR NOT NULL,     -- the reviewed workbook's submission
+        candidate_id      VARCHAR NOT NULL,
+        decision          VARCHAR NOT NULL,     -- 'accepted' or 'rejected'
+        corrected_value   DOUBLE,
+        corrected_period_code VARCHAR,
+        note              VARCHAR
+    """,
     # One row per pipeline run.
     "runs": """
         run_id            VARCHAR PRIMARY KEY,
@@ -113,11 +150,23 @@ REF_TABLES: dict[str, str] = {
 }
 
 
+# Columns added to a raw table after warehouses were first published with it: a warehouse
+# built before gets them (null on its old rows) when a run next opens it.
+ADDED_RAW_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "submissions": [("source_kind", "VARCHAR")],
+}
+
+
 def create_statements() -> list[str]:
     """``CREATE ... IF NOT EXISTS`` statements for both schemas, in order."""
     statements = ["CREATE SCHEMA IF NOT EXISTS raw", "CREATE SCHEMA IF NOT EXISTS ref"]
     for name, columns in RAW_TABLES.items():
         statements.append(f"CREATE TABLE IF NOT EXISTS raw.{name} ({columns})")
+    for name, added in ADDED_RAW_COLUMNS.items():
+        for column, column_type in added:
+            statements.append(
+                f"ALTER TABLE raw.{name} ADD COLUMN IF NOT EXISTS {column} {column_type}"
+            )
     for name, columns in REF_TABLES.items():
         statements.append(f"CREATE TABLE IF NOT EXISTS ref.{name} ({columns})")
     return statements

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from flows.reading.rows import QUALIFIER_WORDS
 from flows.reading.submission import Submission
 from flows.warehouse.publish import open_build_file
 from flows.warehouse.schema import create_statements
@@ -62,6 +63,7 @@ def _submission_row(submission: Submission, run_id: str, staged_at: datetime) ->
         "reason": reason,
         "unit_name_text": submission.unit_name_text,
         "metadata_json": json.dumps(submission.metadata, ensure_ascii=False, default=str),
+        "source_kind": submission.source_kind,
     }
 
 
@@ -108,8 +110,8 @@ def _observation_rows(submission: Submission) -> list[dict]:
             "original_text": obs.original_text,
             "quality_status": quality.get(key, ("ok", None))[0],
             "quality_notes": quality.get(key, ("ok", None))[1],
-            "source_file": submission.file.relative_path,
-            "file_sha256": submission.file.sha256,
+            "source_file": obs.source_file or submission.file.relative_path,
+            "file_sha256": obs.source_sha256 or submission.file.sha256,
             "source_sheet": submission.source_sheet,
             "source_cell": obs.source_cell,
             "source_row": obs.source_row,
@@ -150,6 +152,45 @@ def _unmapped_rows(submission: Submission) -> list[dict]:
     ]
 
 
+def _candidate_rows(submission: Submission) -> list[dict]:
+    return [
+        {
+            "candidate_id": candidate_id,
+            "submission_id": submission.submission_id,
+            "source_file": submission.file.relative_path,
+            "file_sha256": submission.file.sha256,
+            "unit_key": submission.unit_key,
+            "report_period_code": submission.period_code,
+            "period_code": candidate.period_code or submission.period_code,
+            "indicator_code": candidate.indicator_code,
+            "value": candidate.value,
+            "qualifier": QUALIFIER_WORDS.get(candidate.qualifier, candidate.qualifier),
+            "denominator": candidate.denominator,
+            "reported_achievement_pct": candidate.reported_achievement_pct,
+            "figure_text": candidate.figure_text,
+            "location": candidate.location,
+            "paragraph": candidate.paragraph,
+            "sentence": candidate.sentence,
+            "confidence": candidate.confidence,
+        }
+        for candidate_id, candidate in submission.candidates
+    ]
+
+
+def _decision_rows(submission: Submission) -> list[dict]:
+    return [
+        {
+            "submission_id": submission.submission_id,
+            "candidate_id": decision.candidate_id,
+            "decision": decision.decision,
+            "corrected_value": decision.corrected_value,
+            "corrected_period_code": decision.corrected_period_code,
+            "note": decision.note,
+        }
+        for decision in submission.review_decisions
+    ]
+
+
 def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
     if not rows:
         return
@@ -181,6 +222,8 @@ def stage_submissions(
         _append(con, "observations", [row for s in loadable for row in _observation_rows(s)])
         _append(con, "issues", [row for s in new for row in _issue_rows(s)])
         _append(con, "unmapped_rows", [row for s in new for row in _unmapped_rows(s)])
+        _append(con, "narrative_candidates", [row for s in loadable for row in _candidate_rows(s)])
+        _append(con, "review_decisions", [row for s in loadable for row in _decision_rows(s)])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

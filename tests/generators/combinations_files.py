@@ -3,7 +3,7 @@
 :func:`write_table` writes a :class:`~tests.generators.combinations_tables.Table` in its container
 (openpyxl or xlsxwriter .xlsx, xlwt .xls with its number formats, odfpy .ods, CSV in UTF-8,
 UTF-8 with BOM or Windows-1258); :func:`read_problems` reads the file as the parse stage
-does (:func:`flows.reading.submission.read_submissions`) and lists every way the reading
+does (:func:`flows.reading.files.read_submissions`) and lists every way the reading
 differs from what :func:`~tests.generators.combinations_sheet.render` says it must be;
 :func:`keep_failure` copies a failing file where a person can open it.
 """
@@ -15,7 +15,8 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows.reading.submission import FileReading, LandedFile, read_submissions
+from flows.reading.files import read_submissions
+from flows.reading.submission import FileReading, LandedFile
 from tests.generators.casebook_plan import Put, SheetPlan
 from tests.generators.casebook_writers import (
     _plain,

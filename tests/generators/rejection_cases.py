@@ -380,11 +380,24 @@ def _damaged_files(w: _Writer) -> None:
     w.write_bytes("loi/bao-cao-chinh-tri.pdf", minimal_pdf("Bao cao chinh tri"))
     w.book.add(
         FileCase(
-            "unsupported_extension",
+            "pdf_without_text",
             "loi/bao-cao-chinh-tri.pdf",
-            "a PDF sent as it is",
+            "a report sent as a PDF whose pages hold next to no text (a scan)",
             _whole_file(
-                (("Loại tệp .pdf không được hỗ trợ",), ("File type .pdf is not supported",))
+                (("PDF không có lớp văn bản (bản quét)",), ("The PDF has no text layer (a scan)",))
+            ),
+        )
+    )
+
+    # A photo of the report taken with a phone: JPEG's magic bytes, then nothing useful.
+    w.write_bytes("loi/bao-cao-chup.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64)
+    w.book.add(
+        FileCase(
+            "unsupported_extension",
+            "loi/bao-cao-chup.jpg",
+            "a photo of the report",
+            _whole_file(
+                (("Loại tệp .jpg không được hỗ trợ",), ("File type .jpg is not supported",))
             ),
         )
     )

@@ -1,5 +1,7 @@
 -- The current version of each unit × indicator × period: among the observations of
--- submissions that were not rejected, an actual beats an estimate, then the submission
+-- submissions that were not rejected, a table's value (a spreadsheet's or a report's Word
+-- table's) beats a narrative one (a reviewer's accepted figure), an actual beats an
+-- estimate, then the submission
 -- that comes first in the one order of versions, int_submissions__status's
 -- supersession_order (usable report date, received_at, submission_id: defined there
 -- only), then the later row of the sheet. So the values of a unit and period come from the
@@ -38,7 +40,8 @@ submissions as (
         report_date,
         received_at,
         supersession_order,
-        status
+        status,
+        case source_kind when 'review' then 'narrative' else source_kind end as value_source_kind
     from {{ ref('int_submissions__status') }}
     where status <> 'rejected'
 ),
@@ -76,6 +79,7 @@ ranked as (
         submissions.report_date,
         submissions.received_at,
         submissions.status as submission_status,
+        submissions.value_source_kind,
         catalog.higher_is_better,
         count(*) over (
             partition by observations.unit_key, observations.indicator_code, observations.period_code
@@ -83,6 +87,7 @@ ranked as (
         row_number() over (
             partition by observations.unit_key, observations.indicator_code, observations.period_code
             order by
+                coalesce(submissions.value_source_kind = 'narrative', false) asc,
                 observations.is_estimate asc,
                 submissions.supersession_order asc,
                 observations.source_row desc
@@ -120,6 +125,7 @@ select
     source_sheet,
     source_cell,
     source_row,
+    value_source_kind as source_kind,
     n_versions
 from ranked
 where version_rank = 1

@@ -8,7 +8,11 @@
 -- written and the gate did not judge it implausible (rule report_date_implausible in
 -- raw.issues: more than a day after the file was received, or before the period).
 -- An accepted submission is superseded when another accepted one for the same unit and
--- period comes first in that order: exactly one is current per unit and period.
+-- period, of the same version group, comes first in that order: exactly one is current
+-- per unit, period and group. Tables (spreadsheets and a report's Word tables) are one
+-- group; a report's prose (`document`, candidates only) and reviewed workbooks (`review`,
+-- narrative values) are groups of their own, so that neither supersedes a sheet: a
+-- sheet's value wins over a narrative one value by value (int_observations__current).
 
 with implausible_report_dates as (
     select distinct submission_id
@@ -31,6 +35,11 @@ dated as (
         submissions.n_warnings,
         submissions.n_unmapped_rows,
         submissions.reason,
+        submissions.source_kind,
+        case
+            when submissions.source_kind in ('document', 'review') then submissions.source_kind
+            else 'table'
+        end as version_group,
         submissions.report_date is not null
         and implausible_report_dates.submission_id is null as report_date_used,
         case
@@ -56,6 +65,8 @@ ordered as (
         n_warnings,
         n_unmapped_rows,
         reason,
+        source_kind,
+        version_group,
         report_date_used,
         usable_report_date,
         -- The one order of versions (1 = newest), over every submission.
@@ -74,19 +85,19 @@ accepted_ranked as (
         usable_report_date,
         received_at,
         row_number() over (
-            partition by unit_key, period_code
+            partition by unit_key, period_code, version_group
             order by supersession_order
         ) as version_rank,
         first_value(submission_id) over (
-            partition by unit_key, period_code
+            partition by unit_key, period_code, version_group
             order by supersession_order
         ) as current_submission_id,
         first_value(usable_report_date) over (
-            partition by unit_key, period_code
+            partition by unit_key, period_code, version_group
             order by supersession_order
         ) as current_usable_report_date,
         first_value(received_at) over (
-            partition by unit_key, period_code
+            partition by unit_key, period_code, version_group
             order by supersession_order
         ) as current_received_at
     from ordered
@@ -110,6 +121,8 @@ select
     ordered.n_warnings,
     ordered.n_unmapped_rows,
     ordered.reason,
+    ordered.source_kind,
+    ordered.version_group,
     ordered.report_date_used,
     ordered.usable_report_date,
     ordered.supersession_order,

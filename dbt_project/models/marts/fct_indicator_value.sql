@@ -24,6 +24,7 @@ with current_values as (
         source_sheet,
         source_cell,
         source_row,
+        source_kind,
         n_versions
     from {{ ref('int_observations__current') }}
     where {{ only_units_to_rebuild('unit_key') }}
@@ -64,6 +65,7 @@ select
     current_values.source_sheet,
     current_values.source_cell,
     current_values.source_row,
+    current_values.source_kind,
     current_values.n_versions
 from current_values
 left join periods

@@ -18,7 +18,9 @@ with submissions as (
         n_errors,
         n_warnings,
         n_unmapped_rows,
-        reason
+        reason,
+        source_kind,
+        version_group
     from {{ ref('int_submissions__status') }}
 ),
 
@@ -112,7 +114,9 @@ select
     province_completeness.completeness_pct as province_completeness_pct,
     province_completeness.timeliness_pct as province_timeliness_pct,
     submissions.supersession_basis,
-    submissions.report_date_used
+    submissions.report_date_used,
+    submissions.source_kind,
+    submissions.version_group
 from submissions
 left join units
     on submissions.unit_key = units.unit_key

@@ -17,7 +17,8 @@ with source as (
         n_unmapped_rows,
         reason,
         unit_name_text,
-        metadata_json
+        metadata_json,
+        source_kind
     from {{ source('raw', 'submissions') }}
 )
 
@@ -39,5 +40,7 @@ select
     cast(n_unmapped_rows as integer) as n_unmapped_rows,
     cast(reason as varchar) as reason,
     cast(unit_name_text as varchar) as unit_name_text,
-    cast(metadata_json as varchar) as metadata_json
+    cast(metadata_json as varchar) as metadata_json,
+    -- Rows staged before the column existed are spreadsheets.
+    cast(coalesce(source_kind, 'spreadsheet') as varchar) as source_kind
 from source

@@ -2,7 +2,9 @@
 -- current for a unit and period holds a value of a unit × indicator × period,
 -- fct_indicator_value keeps that submission's value, not one of another submission of
 -- the same unit and period (a superseded version, or a tie's loser). The one exception
--- is by design: an actual of an older version beats an estimate of the current one.
+-- is by design: an actual of an older version beats an estimate of the current one. So is
+-- the other: a table's value beats a narrative one (a reviewed workbook's), whatever the
+-- review's version.
 -- Values of sheets of another period (a term sheet's year columns) compete by the same
 -- order but are not about this report, so they are not compared here.
 -- One row per disagreement.
@@ -13,7 +15,8 @@ with submissions as (
         unit_key,
         period_code,
         raw_status,
-        status
+        status,
+        version_group
     from {{ ref('rpt_submission_status') }}
 ),
 
@@ -24,7 +27,8 @@ current_observations as (
         observations.period_code,
         observations.is_estimate,
         submissions.submission_id,
-        submissions.period_code as submission_period_code
+        submissions.period_code as submission_period_code,
+        submissions.version_group
     from {{ ref('stg_raw__observations') }} as observations
     inner join submissions
         on observations.submission_id = submissions.submission_id
@@ -40,7 +44,8 @@ facts as (
         fct.period_code,
         fct.is_estimate,
         fct.submission_id,
-        submissions.period_code as submission_period_code
+        submissions.period_code as submission_period_code,
+        submissions.version_group
     from {{ ref('fct_indicator_value') }} as fct
     inner join submissions
         on fct.submission_id = submissions.submission_id
@@ -62,3 +67,4 @@ inner join current_observations
 where
     facts.submission_id <> current_observations.submission_id
     and (facts.is_estimate or not current_observations.is_estimate)
+    and not (current_observations.version_group = 'review' and facts.version_group = 'table')
