@@ -472,3 +472,11 @@ def test_a_curator_phrase_is_used_without_code_changes(tmp_path, catalog):
     extra = extract_candidates(_document(text), catalog, "2022", load_phrasings(path))
     assert [(c.indicator_code, c.value) for c in extra] == [("XD.TU_TRAN_DV", 3)]
     assert all(row.phrase != "qua đời" for row in seed)
+
+
+def test_the_seed_copy_is_the_shared_seed():
+    from tests.generators.report_text import SEED_COPY, SHARED_SEED_REPORT
+
+    if not SHARED_SEED_REPORT.is_file():
+        pytest.skip(f"the seed is not beside the project: {SHARED_SEED_REPORT}; the copy is used")
+    assert SEED_COPY.read_bytes() == SHARED_SEED_REPORT.read_bytes()
