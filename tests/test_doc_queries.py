@@ -27,8 +27,8 @@ def documented_queries() -> list[str]:
     return list(queries)
 
 
-def test_the_docs_have_the_five_example_queries():
-    assert len(documented_queries()) == 5
+def test_the_docs_have_the_six_example_queries():
+    assert len(documented_queries()) == 6
 
 
 @pytest.mark.parametrize("query", documented_queries(), ids=lambda q: q.split("\n")[0][:40])

@@ -99,6 +99,7 @@ def test_incremental_nights_equal_a_full_rebuild(demo_run, correct_a_demo_value,
         "fct_indicator_rollup",
         "fct_indicator_yoy",
         "fct_term_comparison",
+        "fct_target_outlook",
     )
     assert {f"marts.{fact}" for fact in facts} <= set(tables)  # what analysts read, at least
     models = [table.split(".")[1] for table in tables]

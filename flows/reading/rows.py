@@ -19,7 +19,11 @@ class Observation:
     ``unit`` is the unit ``value`` is expressed in: the catalog's unit (money in đồng,
     percents in 0-100), or ``‰`` for a per-mille cell. ``unit_suffix`` is what the
     clerk typed after the number (``đ/c``, ``%``, ``‰``). ``original_text`` is the
-    cell as typed, before any repair of legacy font encodings.
+    cell as typed, before any repair of legacy font encodings. ``assessment_text`` is the
+    clerk's verdict on the row (its ``Đánh giá`` cell: ``Đạt``, ``Khó đạt``), the same
+    for every value of the row: the words as the clerk wrote them, repaired from a legacy
+    font encoding as the row's labels are, so that the warehouse can read the verdict
+    (int_clerk_assessments).
     """
 
     indicator_code: str
@@ -44,9 +48,10 @@ class Observation:
     # reviewed workbook that carried it: the report's path and content hash.
     source_file: str | None = None
     source_sha256: str | None = None
+    assessment_text: str | None = None
 
     def __reduce__(self) -> tuple[type[Observation], tuple]:
-        # Pickled as the constructor's arguments, not as a dict of 18 named fields: a
+        # Pickled as the constructor's arguments, not as a dict of its named fields: a
         # parse on several processes sends every file's observations back to the parent,
         # which unpickles them on a core the workers need. Fewer bytes, and faster to
         # load; the same Observation comes out.

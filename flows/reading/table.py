@@ -223,6 +223,21 @@ def _row_cells(row: list, row_idx: int, plan: _ColumnPlan, state: _TableState) -
     )
 
 
+def _row_assessment(row: list, plan: _ColumnPlan) -> str | None:
+    """The clerk's verdict on the row (``Đạt``, ``Khó đạt``): its assessment cells' text.
+
+    Without the header prefix the note gives it, so that the warehouse can read the
+    verdict (int_clerk_assessments); two assessment columns are joined with ``; ``.
+    """
+    parts = []
+    for col, role in plan.notes:
+        if role.kind == "assessment":
+            text = _text_or_none(row[col] if col < len(row) else None)
+            if text:
+                parts.append(text)
+    return "; ".join(parts) or None
+
+
 def _row_note(row: list, plan: _ColumnPlan) -> str | None:
     parts = []
     for col, role in plan.notes:
@@ -266,6 +281,7 @@ class _RowMeaning:
     last_unit: str | None
     target_raw: object = None  # a described cell: equal in every row sharing the meaning
     match: _RowMatch | None = None
+    assessment_text: str | None = None  # from the described cells too
 
     def matched_in(self, catalog: Catalog) -> _RowMatch:
         """The row's match in ``catalog``, worked out on first use in that catalog."""
@@ -311,6 +327,7 @@ def _read_row_meaning(
         cells.note,
         state.last_unit,
         cells.target_raw,
+        assessment_text=_row_assessment(row, plan) if plan.notes else None,
     )
 
 
@@ -602,6 +619,9 @@ def _add_value(
         parsed.stated_percent,
         PER_MILLE if per_mille else indicator.unit,
         unit_suffix,
+        None,  # source_file: the submission's
+        None,  # source_sha256
+        meaning.assessment_text,
     )
     context.result.observations.append(observation)
     if per_mille and indicator.value_type == "percent":

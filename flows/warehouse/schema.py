@@ -58,7 +58,11 @@ RAW_TABLES: dict[str, str] = {
         file_sha256       VARCHAR NOT NULL,
         source_sheet      VARCHAR NOT NULL,
         source_cell       VARCHAR NOT NULL,     -- 'F12'
-        source_row        INTEGER NOT NULL
+        source_row        INTEGER NOT NULL,
+        assessment_text   VARCHAR               -- the clerk's verdict on the row ('Đạt',
+                                                -- 'Khó đạt'), from its Đánh giá column;
+                                                -- null when none, and on rows staged
+                                                -- before it existed
     """,
     # One row per problem found with a value or a submission.
     "issues": """
@@ -154,6 +158,7 @@ REF_TABLES: dict[str, str] = {
 # built before gets them (null on its old rows) when a run next opens it.
 ADDED_RAW_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "submissions": [("source_kind", "VARCHAR")],
+    "observations": [("assessment_text", "VARCHAR")],
 }
 
 

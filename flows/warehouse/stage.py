@@ -115,6 +115,7 @@ def _observation_rows(submission: Submission) -> list[dict]:
             "source_sheet": submission.source_sheet,
             "source_cell": obs.source_cell,
             "source_row": obs.source_row,
+            "assessment_text": obs.assessment_text,
         }
         for obs in submission.observations
         for key in [(obs.indicator_code, obs.period_code, obs.source_cell)]

@@ -29,7 +29,8 @@ with observations as (
         file_sha256,
         source_sheet,
         source_cell,
-        source_row
+        source_row,
+        assessment_text
     from {{ ref('stg_raw__observations') }}
     where {{ only_units_to_rebuild('unit_key') }}
 ),
@@ -76,6 +77,7 @@ ranked as (
         observations.source_sheet,
         observations.source_cell,
         observations.source_row,
+        observations.assessment_text,
         submissions.report_date,
         submissions.received_at,
         submissions.status as submission_status,
@@ -126,6 +128,7 @@ select
     source_cell,
     source_row,
     value_source_kind as source_kind,
-    n_versions
+    n_versions,
+    assessment_text
 from ranked
 where version_rank = 1

@@ -29,6 +29,24 @@ targets as (
     where {{ only_units_to_rebuild('unit_key') }}
 ),
 
+coverage as (
+    select
+        unit_key,
+        indicator_code,
+        term_code,
+        basis,
+        n_units_reporting,
+        n_units_expected,
+        prev_n_units_reporting,
+        prev_n_units_expected,
+        n_units_in_both,
+        coverage_differs,
+        like_for_like_prev_value,
+        like_for_like_value
+    from {{ ref('int_term_coverage') }}
+    where {{ only_units_to_rebuild('unit_key') }}
+),
+
 terms as (
     select
         term_code,
@@ -72,7 +90,15 @@ compared as (
         targets.target_value,
         targets.target_text,
         targets.is_target_per_year,
-        indicators.higher_is_better
+        indicators.higher_is_better,
+        coverage.n_units_reporting,
+        coverage.n_units_expected,
+        coverage.prev_n_units_reporting,
+        coverage.prev_n_units_expected,
+        coverage.n_units_in_both,
+        coverage.coverage_differs,
+        coverage.like_for_like_prev_value,
+        coverage.like_for_like_value
     from term_values
     inner join units
         on term_values.unit_key = units.unit_key
@@ -92,6 +118,12 @@ compared as (
             and term_values.basis = targets.basis
     left join indicators
         on term_values.indicator_code = indicators.indicator_code
+    left join coverage
+        on
+            term_values.unit_key = coverage.unit_key
+            and term_values.indicator_code = coverage.indicator_code
+            and term_values.term_code = coverage.term_code
+            and term_values.basis = coverage.basis
 )
 
 select
@@ -124,5 +156,17 @@ select
     end as improved,
     n_years_in_window,
     n_years_with_value,
-    last_year_with_value
+    last_year_with_value,
+    n_units_reporting,
+    n_units_expected,
+    prev_n_units_reporting,
+    prev_n_units_expected,
+    n_units_in_both,
+    -- Only a comparison made has a coverage to qualify it.
+    case when prev_value is not null then coverage_differs end as coverage_differs,
+    like_for_like_prev_value,
+    like_for_like_value,
+    like_for_like_value - like_for_like_prev_value as like_for_like_abs_change,
+    100 * {{ safe_divide('like_for_like_value - like_for_like_prev_value', 'like_for_like_prev_value') }}
+        as like_for_like_pct_change
 from compared

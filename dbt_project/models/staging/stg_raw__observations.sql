@@ -20,7 +20,8 @@ with source as (
         file_sha256,
         source_sheet,
         source_cell,
-        source_row
+        source_row,
+        assessment_text
     from {{ source('raw', 'observations') }}
 )
 
@@ -45,5 +46,6 @@ select
     cast(file_sha256 as varchar) as file_sha256,
     cast(source_sheet as varchar) as source_sheet,
     cast(source_cell as varchar) as source_cell,
-    cast(source_row as integer) as source_row
+    cast(source_row as integer) as source_row,
+    cast(assessment_text as varchar) as assessment_text
 from source

@@ -13,6 +13,8 @@ import duckdb
 RANKING_INDICATORS = ("VH.BHYT_TYLE", "VH.HO_NGHEO_TYLE")
 TREND_INDICATORS = ("VH.BHYT_TYLE", "VH.HO_NGHEO_TYLE", "XD.KET_NAP_DV", "KT.VON_DAU_TU")
 BASIS = "full"  # the whole term; the mid-term review has its own period
+# The outlook's statuses, worst first: the wards that need attention lead each indicator.
+OUTLOOK_STATUSES = ("off_track", "at_risk", "on_track", "achieved", "no_data")
 
 DOMAIN_NAMES = {
     "xay_dung_dang": ("Xây dựng Đảng", "Party building"),
@@ -53,6 +55,51 @@ class Comparison:
     target_text: str | None
     achievement_pct: float | None
     improved: bool | None
+    # Wards reporting / expected in this term's window and the previous one (upper levels,
+    # and 2025 units built from several wards); None when the warehouse predates them.
+    n_units_reporting: int | None = None
+    n_units_expected: int | None = None
+    prev_n_units_reporting: int | None = None
+    prev_n_units_expected: int | None = None
+    coverage_differs: bool | None = None
+    # The change over the wards that reported in both windows only.
+    like_for_like_prev_value: float | None = None
+    like_for_like_value: float | None = None
+    like_for_like_abs_change: float | None = None
+    like_for_like_pct_change: float | None = None
+    n_units_in_both: int | None = None  # how many wards that is
+
+
+@dataclass
+class OutlookRow:
+    """One unit's outlook for one indicator: a row of marts.fct_target_outlook."""
+
+    unit_key: str
+    unit_name: str
+    as_of_year: int
+    status: str
+    value_to_date: float | None
+    n_years_reported: int | None
+    n_years_in_term: int | None
+    projected_value: float | None
+    projection_method: str | None
+    projected_achievement_pct: float | None
+    target_low: float | None
+    target_high: float | None
+    target_direction: str | None
+    target_text: str | None
+    target_per_year: bool
+    clerk_assessment: str | None  # the ward's verdict as a status (or as written)
+    agrees_with_clerk: bool | None
+    clerk_text: str | None = None  # the verdict as the clerk wrote it, when the mart has it
+
+
+@dataclass
+class OutlookIndicator:
+    """The outlook of one indicator with a target: the units in scope, worst status first."""
+
+    indicator: Indicator
+    rows: list[OutlookRow]
 
 
 @dataclass
@@ -79,6 +126,11 @@ class ReportData:
     coverage: tuple[int, int] | None  # wards reporting / expected in the last year
     # achievement of the wards in scope, for a district or province: code → [(ward, pct)]
     ward_achievement: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    # The mid-term outlook (marts.fct_target_outlook) at its latest year with data; None
+    # when the warehouse has no such relation (built before it existed).
+    outlook: list[OutlookIndicator] | None = None
+    outlook_year: int | None = None
+    term_last_year: int | None = None
     source: str = ""
 
 
@@ -99,6 +151,132 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
     cursor = con.execute(sql, params)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _relation_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
+def _optional_int(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def _comparison(row: dict, indicator: Indicator) -> Comparison:
+    """A row of fct_term_comparison; the coverage columns are read when the warehouse has them."""
+    return Comparison(
+        indicator=indicator,
+        value=row["value"],
+        prev_value=row["prev_value"],
+        abs_change=row["abs_change"],
+        pct_change=row["pct_change"],
+        target_value=row["target_value"],
+        target_text=row["target_text"],
+        achievement_pct=row["target_achievement_pct"],
+        improved=row["improved"],
+        n_units_reporting=_optional_int(row.get("n_units_reporting")),
+        n_units_expected=_optional_int(row.get("n_units_expected")),
+        prev_n_units_reporting=_optional_int(row.get("prev_n_units_reporting")),
+        prev_n_units_expected=_optional_int(row.get("prev_n_units_expected")),
+        coverage_differs=row.get("coverage_differs"),
+        like_for_like_prev_value=row.get("like_for_like_prev_value"),
+        like_for_like_value=row.get("like_for_like_value"),
+        like_for_like_abs_change=row.get("like_for_like_abs_change"),
+        like_for_like_pct_change=row.get("like_for_like_pct_change"),
+        n_units_in_both=_optional_int(row.get("n_units_in_both")),
+    )
+
+
+def load_outlook(
+    con: duckdb.DuckDBPyConnection,
+    unit: dict,
+    term_code: str,
+    ward_names: dict[str, str],
+    indicators: dict[str, Indicator],
+) -> tuple[list[OutlookIndicator] | None, int | None]:
+    """The outlook of the report's wards (or the ward itself) for the term, and its year.
+
+    The year is the latest ``as_of_year`` at which any unit in scope has data; a unit whose
+    data stop earlier keeps its own latest row (its year is shown beside it).
+    """
+    if not _relation_exists(con, "marts", "fct_target_outlook"):
+        return None, None
+    if unit["level"] == "ward":
+        keys = [unit["unit_key"]]
+    else:
+        keys = sorted(key for key in ward_names if key != unit["unit_key"])
+    if not keys:
+        return [], None
+    rows = _rows(
+        con,
+        "select * from marts.fct_target_outlook where term_code = ? "
+        "and unit_key in (select unnest(?::varchar[]))",
+        [term_code, keys],
+    )
+    rows = [
+        row
+        for row in rows
+        if row["indicator_code"] in indicators
+        and (
+            row.get("target_low") is not None
+            or row.get("target_high") is not None
+            or row.get("target_text")
+        )
+    ]
+    if not rows:
+        return [], None
+    with_data = [row["as_of_year"] for row in rows if row["status"] != "no_data"]
+    year = max(with_data) if with_data else max(row["as_of_year"] for row in rows)
+    latest: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        if row["as_of_year"] > year:
+            continue
+        key = (row["unit_key"], row["indicator_code"])
+        if key not in latest or row["as_of_year"] > latest[key]["as_of_year"]:
+            latest[key] = row
+    by_code: dict[str, list[OutlookRow]] = {}
+    for (unit_key, code), row in latest.items():
+        by_code.setdefault(code, []).append(
+            OutlookRow(
+                unit_key=unit_key,
+                unit_name=ward_names.get(unit_key, unit_key),
+                as_of_year=int(row["as_of_year"]),
+                status=row["status"] or "no_data",
+                value_to_date=row.get("value_to_date"),
+                n_years_reported=_optional_int(row.get("n_years_reported")),
+                n_years_in_term=_optional_int(row.get("n_years_in_term")),
+                projected_value=row.get("projected_value"),
+                projection_method=row.get("projection_method"),
+                projected_achievement_pct=row.get("projected_achievement_pct"),
+                target_low=row.get("target_low"),
+                target_high=row.get("target_high"),
+                target_direction=row.get("target_direction"),
+                target_text=row.get("target_text"),
+                target_per_year=row.get("target_per_year") is True,
+                clerk_assessment=row.get("clerk_assessment"),
+                agrees_with_clerk=row.get("agrees_with_clerk"),
+                clerk_text=row.get("clerk_assessment_text"),
+            )
+        )
+    status_rank = {status: i for i, status in enumerate(OUTLOOK_STATUSES)}
+    outlook = []
+    for code in sorted(by_code, key=lambda c: (_domain_rank(indicators[c].domain), c)):
+        found = by_code[code]
+        # Within a status, the furthest from the target first; then by name.
+        found.sort(
+            key=lambda r: (
+                status_rank.get(r.status, len(status_rank)),
+                r.projected_achievement_pct if r.projected_achievement_pct is not None else 1e18,
+                r.unit_name,
+            )
+        )
+        outlook.append(OutlookIndicator(indicators[code], found))
+    return outlook, year
 
 
 def load_report_data(con: duckdb.DuckDBPyConnection, unit_key: str, term_code: str) -> ReportData:
@@ -142,17 +320,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, unit_key: str, term_code: s
     }
 
     comparisons = [
-        Comparison(
-            indicator=indicators[row["indicator_code"]],
-            value=row["value"],
-            prev_value=row["prev_value"],
-            abs_change=row["abs_change"],
-            pct_change=row["pct_change"],
-            target_value=row["target_value"],
-            target_text=row["target_text"],
-            achievement_pct=row["target_achievement_pct"],
-            improved=row["improved"],
-        )
+        _comparison(row, indicators[row["indicator_code"]])
         for row in _rows(
             con,
             "select * from marts.fct_term_comparison "
@@ -268,6 +436,8 @@ def load_report_data(con: duckdb.DuckDBPyConnection, unit_key: str, term_code: s
         if code in trends and indicators[code].time_aggregation != "sum":
             trend_targets.setdefault(code, {})[row["term_code"]] = row["target_value"]
 
+    outlook, outlook_year = load_outlook(con, unit, term_code, ward_names, indicators)
+
     parents = [unit.get("district_name"), unit.get("province_name")]
     parent_names = [name for name in parents if name and name != unit["unit_name"]]
     return ReportData(
@@ -291,4 +461,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, unit_key: str, term_code: s
         trend_targets=trend_targets,
         coverage=coverage,
         ward_achievement=ward_achievement,
+        outlook=outlook,
+        outlook_year=outlook_year,
+        term_last_year=term["last_year"],
     )

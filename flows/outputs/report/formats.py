@@ -85,6 +85,34 @@ def format_signed_percent(value: float | None) -> str:
     return ("+" if value > 0 and not text.startswith("0") else "") + text
 
 
+def format_target(
+    low: float | None,
+    high: float | None,
+    direction: str | None,
+    value_type: str | None,
+    *,
+    per_year: bool = False,
+) -> str:
+    """A target from its bounds: ``≥ 90,0%``, ``≤ 3,0%``, ``5–7 /năm``, ``10``.
+
+    ``at_least`` is met from the lower bound, ``at_most`` under the upper one; a range is
+    written whole (it is met from its lower bound, or under its upper for lower-is-better).
+    """
+    has_low, has_high = not _is_missing(low), not _is_missing(high)
+    if not (has_low or has_high):
+        return MISSING
+    either = low if has_low else high
+    if has_low and has_high and low != high and direction not in ("at_least", "at_most"):
+        text = f"{format_value(low, value_type)}–{format_value(high, value_type)}"
+    elif direction == "at_most" or (direction is None and not has_low):
+        text = "≤ " + format_value(high if has_high else low, value_type)
+    elif direction == "at_least" or (direction is None and not has_high):
+        text = "≥ " + format_value(either, value_type)
+    else:  # exact, or equal bounds
+        text = format_value(either, value_type)
+    return text + (" /năm" if per_year else "")
+
+
 def _axis_label(value: float, value_type: str | None) -> str:
     if value_type == "percent":
         return format_percent(value, trim=True)
