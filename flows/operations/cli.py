@@ -30,6 +30,7 @@ examples:
   chitieu run --json                            # the run summary as JSON, for scripts
   chitieu status                                # last runs; is the warehouse current?
   chitieu export --format parquet --out exports/  # the marts as Parquet files
+  chitieu export --partition-by province,year --out lake/  # Hive folders, for Spark/Trino
   chitieu template --unit pre2025:21469 --period 2024  # the xlsx a ward office fills in
   chitieu template --district pre2025:534 --period 2024 --out templates/  # one per ward
   chitieu report --unit pre2025:534 --term 2020-2025  # one self-contained HTML report
@@ -123,6 +124,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     export.add_argument("--out", type=Path, required=True, help="folder to write the files to")
+    export.add_argument(
+        "--partition-by",
+        type=_partition_keys,
+        default=(),
+        metavar="KEYS",
+        help="Parquet only: write the fct_* relations as Hive partition folders by these "
+        "comma-separated keys, among province and year (e.g. province,year); dimensions "
+        "and reports stay one file each",
+    )
     _add_warehouse(export)
     template = commands.add_parser(
         "template",
@@ -304,15 +314,42 @@ def _status(args: argparse.Namespace) -> int:
     return EXIT_OK if status.error is None else EXIT_FAILED
 
 
-def _export(args: argparse.Namespace) -> int:
-    from flows.warehouse.export import export_marts
+def _partition_keys(text: str) -> tuple[str, ...]:
+    """``--partition-by``'s keys; an unknown one is a usage error (exit 2) naming the allowed."""
+    from flows.warehouse.export import PartitionKeyError, parse_partition_keys
 
+    try:
+        return parse_partition_keys(text)
+    except PartitionKeyError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _export(args: argparse.Namespace) -> int:
+    """Print each file or partition folder written; say which relations stayed one file."""
+    from flows.warehouse.export import export_relations
+
+    if args.partition_by and args.format != "parquet":
+        print("chitieu export: --partition-by chỉ dùng với --format parquet", file=sys.stderr)
+        print("chitieu export: --partition-by needs --format parquet", file=sys.stderr)
+        return EXIT_USAGE
     warehouse = (args.warehouse or settings.warehouse_path()).resolve()
     if not warehouse.exists():
         print(f"chitieu export: no published warehouse at {warehouse}", file=sys.stderr)
         return EXIT_FAILED
-    for path in export_marts(warehouse, args.out.resolve(), args.format):
-        print(path)
+    relations = export_relations(warehouse, args.out.resolve(), args.format, args.partition_by)
+    for relation in relations:
+        print(relation.path)
+    whole = [relation.name for relation in relations if not relation.partitioned_by]
+    if args.partition_by and whole:
+        names = ", ".join(whole)
+        print(
+            "chitieu export: chỉ các bảng fct_* được phân vùng; mỗi bảng sau là một tệp: " + names,
+            file=sys.stderr,
+        )
+        print(
+            "chitieu export: only the fct_* facts are partitioned; one file each: " + names,
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
