@@ -81,11 +81,7 @@ latest as (
         term_code,
         as_of_year,
         assessment_text,
-        -- Folded as stg_seeds__clerk_verdicts folds a phrase (keep the two the same).
-        trim(regexp_replace(
-            replace(replace(lower(strip_accents(nfc_normalize(assessment_text))), 'đ', 'd'), 'ð', 'd'),
-            '[^a-z0-9%]+', ' ', 'g'
-        )) as folded_text,
+        {{ fold_text('assessment_text') }} as folded_text,
         submission_id,
         sheet_period_code,
         source_file,
